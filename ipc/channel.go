@@ -1,0 +1,358 @@
+package ipc
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+)
+
+// DefaultMaxMessageSize is the size limit of one message when
+// [Options].MaxMessageSize is zero: 64 MiB.
+const DefaultMaxMessageSize = 64 << 20
+
+var (
+	// ErrNoParent is returned by [FromParent] when the process was not
+	// started with a channel (NODE_CHANNEL_FD is unset or empty).
+	ErrNoParent = errors.New("ipc: process was not started with an IPC channel (NODE_CHANNEL_FD is not set)")
+
+	// ErrTooLarge is returned by [Channel.Recv] when the peer sends a message
+	// longer than the size limit, and by [Channel.Send] when asked to send
+	// one. A receiving channel is closed when it returns ErrTooLarge, and
+	// every later Recv returns ErrTooLarge again.
+	ErrTooLarge = errors.New("ipc: message exceeds the size limit")
+)
+
+// Options configures a [Channel]. The zero value (and a nil *Options) selects
+// the defaults.
+type Options struct {
+	// MaxMessageSize is the largest message, in bytes of JSON text without
+	// the trailing newline, that the channel receives or sends. Zero or a
+	// negative value means DefaultMaxMessageSize. Receiving never buffers
+	// more than MaxMessageSize plus one read buffer (64 KiB).
+	MaxMessageSize int
+}
+
+// A Message is one JSON value exactly as it travelled on the channel,
+// without the trailing newline. Messages returned by [Channel.Recv] are
+// owned by the caller. A Message marshals to itself with encoding/json, so
+// it can be embedded in a larger value that is sent.
+type Message []byte
+
+// Decode unmarshals the message into v with encoding/json (json.Unmarshal).
+// Numbers decoded into interface values become float64, which, like
+// JavaScript numbers, are exact up to 2^53; decode into an int64 or
+// json.Number field to keep larger integers exact.
+func (m Message) Decode(v any) error {
+	return json.Unmarshal(m, v)
+}
+
+// MarshalJSON returns m unchanged, or "null" for a nil Message.
+func (m Message) MarshalJSON() ([]byte, error) {
+	if m == nil {
+		return []byte("null"), nil
+	}
+	return m, nil
+}
+
+// UnmarshalJSON sets *m to a copy of data.
+func (m *Message) UnmarshalJSON(data []byte) error {
+	if m == nil {
+		return errors.New("ipc: UnmarshalJSON on nil *Message")
+	}
+	*m = append((*m)[:0], data...)
+	return nil
+}
+
+// String returns the JSON text of m.
+func (m Message) String() string { return string(m) }
+
+// A Channel is one end of a message channel. Send, SendFile and Close may be
+// called from any number of goroutines at once; Recv and RecvFile are
+// serialized with each other (the usual pattern is one receiving goroutine
+// running alongside any number of senders).
+type Channel struct {
+	conn    *net.UnixConn
+	maxSize int
+
+	wmu sync.Mutex // serializes writes so messages never interleave
+
+	rmu sync.Mutex // serializes reads
+	fr  *frameReader
+
+	closeOnce sync.Once
+	closed    atomic.Bool
+}
+
+// New returns a Channel on f, which must be a connected Unix-domain stream
+// socket (for instance one end of a socketpair that a parent process handed
+// over). On success New takes ownership of f: the Channel keeps its own
+// close-on-exec duplicate of the descriptor and f is closed, so f must not
+// be used afterwards. On error f is left untouched and open.
+func New(f *os.File, opts *Options) (*Channel, error) {
+	if f == nil {
+		return nil, errors.New("ipc: New with nil file")
+	}
+	fc, err := net.FileConn(f)
+	if err != nil {
+		return nil, fmt.Errorf("ipc: %s is not a socket: %w", f.Name(), err)
+	}
+	uc, ok := fc.(*net.UnixConn)
+	if !ok {
+		fc.Close()
+		return nil, fmt.Errorf("ipc: %s is a %T, not a Unix-domain socket", f.Name(), fc)
+	}
+	// Not f.Fd(): it would put the shared file description back into
+	// blocking mode, and Close could no longer interrupt a read.
+	typ := -1
+	if rc, err := uc.SyscallConn(); err == nil {
+		rc.Control(func(fd uintptr) {
+			typ, _ = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_TYPE)
+		})
+	}
+	if typ != syscall.SOCK_STREAM {
+		fc.Close()
+		return nil, fmt.Errorf("ipc: %s is not a stream socket", f.Name())
+	}
+	f.Close()
+	return newChannel(uc, opts), nil
+}
+
+func newChannel(uc *net.UnixConn, opts *Options) *Channel {
+	max := DefaultMaxMessageSize
+	if opts != nil && opts.MaxMessageSize > 0 {
+		max = opts.MaxMessageSize
+	}
+	return &Channel{
+		conn:    uc,
+		maxSize: max,
+		fr:      newFrameReader(unixSource{uc}, max),
+	}
+}
+
+// Pair creates a connected socketpair (AF_UNIX, SOCK_STREAM, both ends
+// close-on-exec). It returns a Channel on one end and the other end as a
+// file to hand to a child process (exec.Cmd.ExtraFiles; tell the child its
+// descriptor number in NODE_CHANNEL_FD). The child end is in blocking mode
+// and is not inherited by anything unless passed explicitly; the caller
+// should close it once the child has been started, or the Channel never
+// sees end-of-file when the child exits.
+func Pair() (parent *Channel, child *os.File, err error) {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, os.NewSyscallError("socketpair", err)
+	}
+	pf := os.NewFile(uintptr(fds[0]), "ipc-parent")
+	fc, err := net.FileConn(pf)
+	pf.Close()
+	if err != nil {
+		syscall.Close(fds[1])
+		return nil, nil, fmt.Errorf("ipc: %w", err)
+	}
+	return newChannel(fc.(*net.UnixConn), nil), os.NewFile(uintptr(fds[1]), "ipc-child"), nil
+}
+
+// encBuf is a pooled buffer with an encoder writing into it.
+type encBuf struct {
+	b   bytes.Buffer
+	enc *json.Encoder
+}
+
+var encPool = sync.Pool{New: func() any {
+	e := new(encBuf)
+	e.enc = json.NewEncoder(&e.b)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}
+
+func putEncBuf(e *encBuf) {
+	if e.b.Cap() <= 1<<20 {
+		e.b.Reset()
+		encPool.Put(e)
+	}
+}
+
+// rawLimit is the size above which a raw message is written with writev
+// instead of being copied next to its newline.
+const rawLimit = 32 << 10
+
+var newline = []byte{'\n'}
+
+// Send encodes v as JSON and sends it as one message. A [Message] or a
+// json.RawMessage is sent as it is, without re-encoding: it must be one
+// valid JSON value (it is not checked, and a Node peer dies on invalid
+// JSON); if it contains a newline it is compacted first (and then it must
+// be valid). An empty raw message is an error. Other values are encoded
+// with encoding/json without HTML escaping; values JSON cannot represent
+// (NaN, channels, ...) are an error, where Node would send null.
+//
+// Send blocks while the socket buffer is full (the peer is not reading);
+// it never drops or reorders messages. Messages sent concurrently are
+// written one after the other, never interleaved. After Close, Send returns
+// net.ErrClosed; when the peer has gone, it returns an error wrapping
+// syscall.EPIPE or ECONNRESET.
+func (c *Channel) Send(v any) error {
+	raw, isRaw := rawOf(v)
+	if isRaw && len(raw) > 0 && bytes.IndexByte(raw, '\n') < 0 {
+		if len(raw) > c.maxSize {
+			return ErrTooLarge
+		}
+		if len(raw) > rawLimit {
+			return c.writeBuffers(raw)
+		}
+	}
+	e := encPool.Get().(*encBuf)
+	defer putEncBuf(e)
+	if err := encodeLine(e, v); err != nil {
+		return err
+	}
+	if e.b.Len()-1 > c.maxSize {
+		return ErrTooLarge
+	}
+	return c.write(e.b.Bytes())
+}
+
+// rawOf reports whether v is to be sent as raw JSON text.
+func rawOf(v any) ([]byte, bool) {
+	switch m := v.(type) {
+	case Message:
+		return m, true
+	case json.RawMessage:
+		return m, true
+	}
+	return nil, false
+}
+
+// encodeLine writes v as one line of JSON (with its trailing newline) into
+// e.b.
+func encodeLine(e *encBuf, v any) error {
+	if raw, ok := rawOf(v); ok {
+		if len(raw) == 0 {
+			return errors.New("ipc: cannot send an empty raw message")
+		}
+		if bytes.IndexByte(raw, '\n') >= 0 {
+			if err := json.Compact(&e.b, raw); err != nil {
+				return fmt.Errorf("ipc: invalid raw message: %w", err)
+			}
+		} else {
+			e.b.Write(raw)
+		}
+		e.b.WriteByte('\n')
+		return nil
+	}
+	if err := e.enc.Encode(v); err != nil {
+		return fmt.Errorf("ipc: %w", err)
+	}
+	return nil
+}
+
+func (c *Channel) write(b []byte) error {
+	if c.closed.Load() {
+		return net.ErrClosed
+	}
+	c.wmu.Lock()
+	_, err := c.conn.Write(b)
+	c.wmu.Unlock()
+	return c.writeErr(err)
+}
+
+func (c *Channel) writeBuffers(raw []byte) error {
+	if c.closed.Load() {
+		return net.ErrClosed
+	}
+	bufs := net.Buffers{raw, newline}
+	c.wmu.Lock()
+	_, err := bufs.WriteTo(c.conn)
+	c.wmu.Unlock()
+	return c.writeErr(err)
+}
+
+func (c *Channel) writeErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if c.closed.Load() || errors.Is(err, net.ErrClosed) {
+		return net.ErrClosed
+	}
+	return fmt.Errorf("ipc: send: %w", err)
+}
+
+// Recv returns the next message from the peer, skipping Node's internal
+// messages. The returned Message is owned by the caller. If the message
+// arrived with a descriptor (see [Channel.SendFile]), the descriptor is
+// closed; use [Channel.RecvFile] to keep it.
+//
+// Recv returns io.EOF once the peer has closed its end cleanly (a reset
+// connection counts as closed, as it does for Node), io.ErrUnexpectedEOF if
+// the peer closed in the middle of a message, and net.ErrClosed once Close
+// has been called, including when Close interrupts a Recv that is blocked
+// waiting for data. These errors repeat on every later call.
+//
+// A line that is not valid JSON is returned as a *[SyntaxError] naming its
+// byte offset in the stream; the line is consumed and the channel stays
+// usable. A message longer than the size limit is [ErrTooLarge]; the
+// channel is then closed.
+func (c *Channel) Recv() (Message, error) {
+	m, f, err := c.RecvFile()
+	if f != nil {
+		f.Close()
+	}
+	return m, err
+}
+
+// Close closes the channel. A Node peer then emits 'disconnect'; a Go peer's
+// Recv returns io.EOF. Close interrupts a blocked Recv (which returns
+// net.ErrClosed) and blocked Sends, and closes descriptors that were
+// received but not yet returned. Close is idempotent: later calls return
+// nil.
+func (c *Channel) Close() error {
+	first, err := c.closeConn()
+	if !first {
+		return nil
+	}
+	// Any Recv blocked in a read has now been woken up; wait for it and
+	// drop the descriptors nobody will collect.
+	c.rmu.Lock()
+	c.fr.closeFDs()
+	c.rmu.Unlock()
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("ipc: close: %w", err)
+	}
+	return nil
+}
+
+// closeConn closes the socket once; first reports whether this call did it.
+func (c *Channel) closeConn() (first bool, err error) {
+	c.closeOnce.Do(func() {
+		first = true
+		c.closed.Store(true)
+		err = c.conn.Close()
+	})
+	return first, err
+}
+
+// recvLine returns the next complete line, mapping read errors onto the
+// documented ones.
+func (c *Channel) recvLine() (line []byte, off int64, fd int, err error) {
+	line, off, fd, err = c.fr.next()
+	if err == nil {
+		return
+	}
+	switch {
+	case err == ErrTooLarge:
+		c.closeConn()
+		c.fr.closeFDs()
+	case c.closed.Load() || errors.Is(err, net.ErrClosed):
+		err = net.ErrClosed
+	case errors.Is(err, syscall.ECONNRESET):
+		err = io.EOF
+	}
+	c.fr.err = err
+	return nil, 0, -1, err
+}

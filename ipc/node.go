@@ -1,0 +1,115 @@
+package ipc
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"syscall"
+)
+
+// Node's internal messages (lib/internal/child_process.js): an object whose
+// "cmd" is a string longer than "NODE_" that starts with "NODE_"
+// (isInternal). They travel on the same channel as user messages and are
+// never delivered as user messages.
+
+const (
+	cmdHandle     = "NODE_HANDLE"
+	cmdHandleAck  = "NODE_HANDLE_ACK"
+	cmdHandleNack = "NODE_HANDLE_NACK"
+)
+
+var (
+	ackLine  = []byte(`{"cmd":"NODE_HANDLE_ACK"}` + "\n")
+	nackLine = []byte(`{"cmd":"NODE_HANDLE_NACK"}` + "\n")
+	nodeTag  = []byte("NODE_")
+	escTag   = []byte(`\u`)
+)
+
+// internal reports whether line (valid JSON) is one of Node's internal
+// messages, and returns its members if it is. A line without "NODE_" (or a
+// \u escape that could spell it) is rejected without decoding it.
+func internal(line []byte) (obj map[string]json.RawMessage, cmd string, ok bool) {
+	i := skipSpace(line, 0)
+	if i >= len(line) || line[i] != '{' {
+		return nil, "", false
+	}
+	if !bytes.Contains(line, nodeTag) && !bytes.Contains(line, escTag) {
+		return nil, "", false
+	}
+	if json.Unmarshal(line, &obj) != nil {
+		return nil, "", false
+	}
+	raw := obj["cmd"]
+	if len(raw) == 0 || raw[0] != '"' {
+		return nil, "", false
+	}
+	if json.Unmarshal(raw, &cmd) != nil {
+		return nil, "", false
+	}
+	// JavaScript measures length in UTF-16 code units; after the ASCII
+	// prefix any further character makes it longer than five, as does
+	// any further byte here.
+	if len(cmd) > len("NODE_") && strings.HasPrefix(cmd, "NODE_") {
+		return obj, cmd, true
+	}
+	return nil, "", false
+}
+
+// handleInternal acts on an internal message that arrived with descriptor
+// fd (or -1). It returns the user message it carries, if any: the inner
+// "msg" of a NODE_HANDLE envelope, with the descriptor.
+func (c *Channel) handleInternal(obj map[string]json.RawMessage, cmd string, fd int) (m Message, outFD int, deliver bool) {
+	if cmd != cmdHandle {
+		// NODE_HANDLE_ACK/NACK answer our SendFile, which needs no
+		// acknowledgement; NODE_CLUSTER and the rest are not ours.
+		closeFD(fd)
+		return nil, -1, false
+	}
+	// Node answers a NODE_HANDLE with NODE_HANDLE_ACK, or with
+	// NODE_HANDLE_NACK when the descriptor did not arrive, and a Node
+	// sender holds back every later message until it gets one. Errors are
+	// swallowed, as in Node: the peer may be gone already.
+	if fd < 0 {
+		c.write(nackLine)
+		return nil, -1, false
+	}
+	c.write(ackLine)
+	inner := obj["msg"]
+	if len(inner) == 0 {
+		inner = json.RawMessage("null")
+	}
+	if _, _, ok := internal(inner); ok {
+		closeFD(fd)
+		return nil, -1, false
+	}
+	return Message(inner), fd, true
+}
+
+func closeFD(fd int) {
+	if fd >= 0 {
+		syscall.Close(fd)
+	}
+}
+
+// handleType names the kind of handle Node should make of fd in a
+// NODE_HANDLE envelope (the keys of handleConversion in
+// lib/internal/child_process.js): a listening stream socket becomes a
+// net.Server, a connected one a net.Socket, anything else is passed as a
+// native handle. Node can only adopt sockets (libuv's uv_pipe_pending_type
+// knows TCP, UDP and Unix-domain sockets); a Go receiver takes anything.
+func handleType(fd int) string {
+	typ, err := syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_TYPE)
+	if err != nil {
+		return "net.Native"
+	}
+	switch typ {
+	case syscall.SOCK_STREAM:
+		if acc, err := syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_ACCEPTCONN); err == nil && acc != 0 {
+			return "net.Server"
+		}
+		return "net.Socket"
+	case syscall.SOCK_DGRAM:
+		return "dgram.Native"
+	}
+	return "net.Native"
+}

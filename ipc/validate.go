@@ -1,0 +1,283 @@
+package ipc
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strconv"
+)
+
+// A SyntaxError reports a received line that is not valid JSON. The line is
+// consumed; the channel stays usable.
+type SyntaxError struct {
+	Offset     int64  // stream offset of the byte where the error was found (the first byte ever received is 0)
+	LineOffset int64  // stream offset of the first byte of the line
+	Msg        string // what was wrong
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("ipc: invalid JSON at stream offset %d (message starting at offset %d): %s",
+		e.Offset, e.LineOffset, e.Msg)
+}
+
+// maxDepth is encoding/json's nesting limit, so a message that passes the
+// check can always be decoded.
+const maxDepth = 10000
+
+// validator checks JSON syntax without building values. It accepts exactly
+// what json.Valid accepts. Strings, which make up the bulk of large
+// messages, are scanned eight bytes at a time.
+type validator struct {
+	stack []byte
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+func quoteChar(c byte) string {
+	if c == '\'' {
+		return `'\''`
+	}
+	if c == '"' {
+		return `'"'`
+	}
+	s := strconv.Quote(string(rune(c)))
+	if c >= 0x80 {
+		s = fmt.Sprintf(`'\x%02x'`, c)
+		return s
+	}
+	return "'" + s[1:len(s)-1] + "'"
+}
+
+const errEOF = "unexpected end of JSON input"
+
+// check returns -1 if b holds exactly one JSON value (with optional
+// surrounding whitespace); otherwise the offset in b where the error was
+// found and a description.
+func (v *validator) check(b []byte) (int, string) {
+	stack := v.stack[:0]
+	defer func() { v.stack = stack[:0] }()
+	i := skipSpace(b, 0)
+value:
+	for {
+		if i >= len(b) {
+			return i, errEOF
+		}
+		c := b[i]
+		var msg string
+		switch {
+		case c == '{' || c == '[':
+			if len(stack) >= maxDepth {
+				return i, "exceeded max depth"
+			}
+			j := skipSpace(b, i+1)
+			if j < len(b) && (c == '{' && b[j] == '}' || c == '[' && b[j] == ']') {
+				i = j + 1
+				break
+			}
+			stack = append(stack, c)
+			i = j
+			if c == '{' {
+				if i, msg = scanKey(b, i); msg != "" {
+					return i, msg
+				}
+			}
+			continue value
+		case c == '"':
+			i, msg = scanString(b, i)
+		case c == 't':
+			i, msg = scanLiteral(b, i, "true")
+		case c == 'f':
+			i, msg = scanLiteral(b, i, "false")
+		case c == 'n':
+			i, msg = scanLiteral(b, i, "null")
+		case c == '-' || '0' <= c && c <= '9':
+			i, msg = scanNumber(b, i)
+		default:
+			return i, "invalid character " + quoteChar(c) + " looking for beginning of value"
+		}
+		if msg != "" {
+			return i, msg
+		}
+		// After a value: close containers or move to the next element.
+		for {
+			i = skipSpace(b, i)
+			if len(stack) == 0 {
+				if i < len(b) {
+					return i, "invalid character " + quoteChar(b[i]) + " after top-level value"
+				}
+				return -1, ""
+			}
+			if i >= len(b) {
+				return i, errEOF
+			}
+			c := b[i]
+			top := stack[len(stack)-1]
+			switch {
+			case c == ',':
+				i = skipSpace(b, i+1)
+				if top == '{' {
+					if i, msg = scanKey(b, i); msg != "" {
+						return i, msg
+					}
+				}
+				continue value
+			case top == '{' && c == '}', top == '[' && c == ']':
+				stack = stack[:len(stack)-1]
+				i++
+			case top == '{':
+				return i, "invalid character " + quoteChar(c) + " after object key:value pair"
+			default:
+				return i, "invalid character " + quoteChar(c) + " after array element"
+			}
+		}
+	}
+}
+
+// scanKey scans `"key" :` and the whitespace after it.
+func scanKey(b []byte, i int) (int, string) {
+	if i >= len(b) {
+		return i, errEOF
+	}
+	if b[i] != '"' {
+		return i, "invalid character " + quoteChar(b[i]) + " looking for beginning of object key string"
+	}
+	i, msg := scanString(b, i)
+	if msg != "" {
+		return i, msg
+	}
+	i = skipSpace(b, i)
+	if i >= len(b) {
+		return i, errEOF
+	}
+	if b[i] != ':' {
+		return i, "invalid character " + quoteChar(b[i]) + " after object key"
+	}
+	return skipSpace(b, i+1), ""
+}
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// special reports whether any byte of x is '"', '\\' or a control
+// character.
+func special(x uint64) bool {
+	q := x ^ (lsb * '"')
+	s := x ^ (lsb * '\\')
+	return ((q-lsb)&^q|(s-lsb)&^s|(x-lsb*0x20)&^x)&msb != 0
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// scanString scans the string starting with the quote at b[i].
+func scanString(b []byte, i int) (int, string) {
+	j := i + 1
+	for {
+		for j+8 <= len(b) && !special(binary.LittleEndian.Uint64(b[j:])) {
+			j += 8
+		}
+		if j >= len(b) {
+			return j, errEOF
+		}
+		switch c := b[j]; {
+		case c == '"':
+			return j + 1, ""
+		case c == '\\':
+			if j+1 >= len(b) {
+				return j + 1, errEOF
+			}
+			switch b[j+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				j += 2
+			case 'u':
+				for k := j + 2; k < j+6; k++ {
+					if k >= len(b) {
+						return k, errEOF
+					}
+					if !isHex(b[k]) {
+						return k, "invalid character " + quoteChar(b[k]) + " in \\u hexadecimal character escape"
+					}
+				}
+				j += 6
+			default:
+				return j + 1, "invalid character " + quoteChar(b[j+1]) + " in string escape code"
+			}
+		case c < 0x20:
+			return j, "invalid character " + quoteChar(c) + " in string literal"
+		default:
+			j++
+		}
+	}
+}
+
+func scanLiteral(b []byte, i int, lit string) (int, string) {
+	for k := 0; k < len(lit); k++ {
+		if i+k >= len(b) {
+			return i + k, errEOF
+		}
+		if b[i+k] != lit[k] {
+			return i + k, "invalid character " + quoteChar(b[i+k]) + " in literal " + lit + " (expecting " + quoteChar(lit[k]) + ")"
+		}
+	}
+	return i + len(lit), ""
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func scanNumber(b []byte, i int) (int, string) {
+	j := i
+	if b[j] == '-' {
+		j++
+		if j >= len(b) {
+			return j, errEOF
+		}
+	}
+	switch {
+	case b[j] == '0':
+		j++
+	case '1' <= b[j] && b[j] <= '9':
+		j++
+		for j < len(b) && isDigit(b[j]) {
+			j++
+		}
+	default:
+		return j, "invalid character " + quoteChar(b[j]) + " in numeric literal"
+	}
+	if j < len(b) && b[j] == '.' {
+		j++
+		if j >= len(b) {
+			return j, errEOF
+		}
+		if !isDigit(b[j]) {
+			return j, "invalid character " + quoteChar(b[j]) + " after decimal point in numeric literal"
+		}
+		for j < len(b) && isDigit(b[j]) {
+			j++
+		}
+	}
+	if j < len(b) && (b[j] == 'e' || b[j] == 'E') {
+		j++
+		if j < len(b) && (b[j] == '+' || b[j] == '-') {
+			j++
+		}
+		if j >= len(b) {
+			return j, errEOF
+		}
+		if !isDigit(b[j]) {
+			return j, "invalid character " + quoteChar(b[j]) + " in exponent of numeric literal"
+		}
+		for j < len(b) && isDigit(b[j]) {
+			j++
+		}
+	}
+	return j, ""
+}
