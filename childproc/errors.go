@@ -1,0 +1,84 @@
+package childproc
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"syscall"
+	"time"
+)
+
+var (
+	// ErrMaxBuffer is matched (errors.Is) by the *ExitError of an Exec or
+	// ExecFile whose stdout or stderr grew past Options.MaxBuffer; the child
+	// was killed and the output kept is exactly MaxBuffer bytes long.
+	ErrMaxBuffer = errors.New("childproc: maxBuffer length exceeded")
+	// ErrNoChannel is returned by Send and Disconnect on a process started
+	// without IPC.
+	ErrNoChannel = errors.New("childproc: no IPC channel")
+	// ErrDisconnected is returned by Send after the IPC channel closed, from
+	// either side.
+	ErrDisconnected = errors.New("childproc: IPC channel disconnected")
+)
+
+// ExitError reports a child that did not exit with status 0: a non-zero exit
+// code, a signal, a timeout, a cancelled context or a MaxBuffer overflow.
+type ExitError struct {
+	Command  string         // the command line as run
+	ExitCode int            // -1 when killed by a signal
+	Signal   syscall.Signal // the signal that ended it, or 0
+	Killed   bool           // we killed it (timeout, cancel, MaxBuffer)
+	TimedOut bool           // Options.Timeout fired
+	Stdout   []byte         // Exec/ExecFile: what was captured before it ended
+	Stderr   []byte         // Exec/ExecFile: what was captured before it ended
+
+	timeout time.Duration
+	cause   error // ErrMaxBuffer or the context's error, for errors.Is
+}
+
+// Error reads like Node's "Command failed: CMD" followed by the reason and,
+// when there is any, the last line of stderr.
+func (e *ExitError) Error() string {
+	var b strings.Builder
+	b.WriteString("command failed: ")
+	b.WriteString(e.Command)
+	b.WriteString(": ")
+	switch {
+	case e.cause != nil && errors.Is(e.cause, ErrMaxBuffer):
+		b.WriteString("maxBuffer length exceeded")
+	case e.TimedOut:
+		fmt.Fprintf(&b, "timed out after %v", e.timeout)
+	case e.cause != nil:
+		b.WriteString(e.cause.Error())
+	}
+	if e.cause != nil || e.TimedOut {
+		b.WriteString(", ")
+	}
+	if e.Signal != 0 {
+		fmt.Fprintf(&b, "killed by signal %d (%v)", int(e.Signal), e.Signal)
+	} else {
+		fmt.Fprintf(&b, "exit status %d", e.ExitCode)
+	}
+	if tail := lastLine(e.Stderr); tail != "" {
+		b.WriteString(": ")
+		b.WriteString(tail)
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrMaxBuffer after an overflow and the context's error
+// (context.Canceled or context.DeadlineExceeded) after a cancellation, so
+// errors.Is works on either; otherwise nil.
+func (e *ExitError) Unwrap() error { return e.cause }
+
+// lastLine returns the last non-empty line of b, at most 200 bytes of it.
+func lastLine(b []byte) string {
+	s := strings.TrimRight(string(b), "\r\n\t ")
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	if len(s) > 200 {
+		s = "…" + s[len(s)-200:]
+	}
+	return s
+}

@@ -1,0 +1,112 @@
+package childproc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Result is the buffered output of Exec or ExecFile.
+type Result struct {
+	Stdout   []byte
+	Stderr   []byte
+	ExitCode int // -1 when a signal ended the child
+}
+
+// Exec runs command through a shell (Options.Shell, or /bin/sh) as
+// `sh -c COMMAND` and waits for it, keeping up to MaxBuffer bytes of stdout
+// and of stderr. Only Quote (package shell) untrusted values into command,
+// or use ExecFile, which involves no shell at all.
+//
+// A non-zero exit, a signal, a Timeout, a cancelled ctx or a MaxBuffer
+// overflow returns an *ExitError carrying the output captured so far, along
+// with the Result. Timeout, cancel and overflow kill the whole tree the
+// shell started. A grandchild that keeps the output open delays the return
+// by at most KillDelay after the shell exits. Options.IPC and Options.PTY
+// are not supported here (use Spawn).
+func Exec(ctx context.Context, command string, opts *Options) (*Result, error) {
+	sh := "/bin/sh"
+	if opts != nil && opts.Shell != "" {
+		sh = opts.Shell
+	}
+	return run(ctx, sh, []string{"-c", command}, command, opts)
+}
+
+// ExecFile runs file with args, without a shell, and waits for it; it
+// behaves as Exec otherwise. file is looked up in PATH unless it holds a
+// slash. Arguments reach the program exactly as given: no word splitting,
+// no globbing, no variable expansion.
+func ExecFile(ctx context.Context, file string, args []string, opts *Options) (*Result, error) {
+	return run(ctx, file, args, "", opts)
+}
+
+func run(ctx context.Context, name string, args []string, command string, opts *Options) (*Result, error) {
+	o := Options{}
+	if opts != nil {
+		o = *opts
+	}
+	if o.IPC || o.PTY {
+		return nil, fmt.Errorf("childproc: exec %s: Options.IPC and Options.PTY need Spawn", name)
+	}
+	o.Shell = ""
+	limit := o.maxBuffer()
+	stdout, stderr := &capture{limit: limit}, &capture{limit: limit}
+	if o.Input != nil {
+		o.Stdin = Reader(o.Input)
+	} else if o.Stdin.kind == stdioDefault || o.Stdin.kind == stdioPipe {
+		o.Stdin = Ignore
+	}
+	if o.Stdout.kind == stdioDefault || o.Stdout.kind == stdioPipe {
+		o.Stdout = Writer(stdout)
+	}
+	if o.Stderr.kind == stdioDefault || o.Stderr.kind == stdioPipe {
+		o.Stderr = Writer(stderr)
+	}
+	p, err := start(ctx, name, args, &o, func(p *Process, _ *Options) {
+		stdout.p, stderr.p = p, p
+		if command != "" {
+			p.command = command
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = p.Wait()
+	res := &Result{Stdout: stdout.buf, Stderr: stderr.buf, ExitCode: p.ExitCode()}
+	if err != nil {
+		var ee *ExitError
+		if errors.As(err, &ee) {
+			ee.Stdout, ee.Stderr = res.Stdout, res.Stderr
+		}
+		return res, err
+	}
+	return res, nil
+}
+
+// capture keeps the first limit bytes written to it (all when limit < 0);
+// at the first byte past the limit it kills the process tree. It keeps
+// accepting writes so the child never blocks on a full pipe while it dies.
+type capture struct {
+	limit int
+	buf   []byte
+	over  bool
+	p     *Process
+}
+
+func (c *capture) Write(b []byte) (int, error) {
+	if c.limit < 0 {
+		c.buf = append(c.buf, b...)
+		return len(b), nil
+	}
+	room := c.limit - len(c.buf)
+	if len(b) <= room {
+		c.buf = append(c.buf, b...)
+		return len(b), nil
+	}
+	c.buf = append(c.buf, b[:max(room, 0)]...)
+	if !c.over {
+		c.over = true
+		c.p.terminate(ErrMaxBuffer, false)
+	}
+	return len(b), nil
+}

@@ -1,0 +1,107 @@
+package childproc
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+
+	"github.com/spawnkit/spawnkit/ipc"
+)
+
+// openIPC creates the socketpair whose child end becomes the child's fd 3.
+func (s *starter) openIPC() error {
+	parent, child, err := ipc.Pair()
+	if err != nil {
+		return err
+	}
+	s.ipcParent = &ipcState{ch: parent, done: make(chan struct{}), stop: make(chan struct{})}
+	s.ipcChild = child
+	s.childEnds = append(s.childEnds, child)
+	return nil
+}
+
+// Send sends v to the child as one JSON message (an ipc.Message or
+// json.RawMessage is sent as is). It blocks while the child is not reading
+// and the socket is full. It returns ErrNoChannel for a process started
+// without IPC and an error matching ErrDisconnected once the channel
+// closed; a failure is also reported as an EventError.
+func (p *Process) Send(v any) error {
+	s := p.channel
+	if s == nil {
+		return ErrNoChannel
+	}
+	if s.isGone() {
+		return ErrDisconnected
+	}
+	err := s.ch.Send(v)
+	if err == nil {
+		return nil
+	}
+	if s.isGone() || errors.Is(err, net.ErrClosed) || isBrokenPipe(err) {
+		err = fmt.Errorf("childproc: send to %s: %w: %v", p.command, ErrDisconnected, err)
+	} else {
+		err = fmt.Errorf("childproc: send to %s: %w", p.command, err)
+	}
+	p.emit(Event{Kind: EventError, Err: err})
+	return err
+}
+
+// Disconnect closes the IPC channel: the child sees its end close (Node's
+// 'disconnect' event), EventDisconnect follows, and messages not yet read
+// from Events are dropped. It returns ErrNoChannel without IPC and
+// ErrDisconnected when the channel was already closed.
+func (p *Process) Disconnect() error {
+	s := p.channel
+	if s == nil {
+		return ErrNoChannel
+	}
+	if !s.markGone() {
+		return ErrDisconnected
+	}
+	return s.ch.Close()
+}
+
+// Connected reports whether the IPC channel is open: false without IPC,
+// after Disconnect, and once the child closed its end or exited.
+func (p *Process) Connected() bool {
+	return p.channel != nil && !p.channel.isGone()
+}
+
+// readMessages delivers the child's messages as EventMessage, in order,
+// then EventDisconnect when the channel closes.
+func (p *Process) readMessages() {
+	s := p.channel
+	defer close(s.done)
+	for {
+		m, err := s.ch.Recv()
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !s.isGone() {
+				p.emit(Event{Kind: EventError, Err: fmt.Errorf("childproc: receive from %s: %w", p.command, err)})
+			}
+			break
+		}
+		p.send(Event{Kind: EventMessage, Message: m}, s.stop)
+	}
+	s.markGone()
+	s.ch.Close()
+	p.emit(Event{Kind: EventDisconnect})
+}
+
+func (s *ipcState) isGone() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gone
+}
+
+// markGone records the disconnection; it reports whether this call did it.
+func (s *ipcState) markGone() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gone {
+		return false
+	}
+	s.gone = true
+	close(s.stop)
+	return true
+}

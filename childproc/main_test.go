@@ -1,0 +1,187 @@
+package childproc_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/spawnkit/spawnkit/childproc"
+)
+
+// helperEnv makes the test binary act as a small helper program instead of
+// running tests; see helperMain.
+const helperEnv = "CHILDPROC_TEST_HELPER"
+
+func TestMain(m *testing.M) {
+	registerRoles()
+	if childproc.Init() {
+		return
+	}
+	if mode, ok := os.LookupEnv(helperEnv); ok {
+		os.Exit(helperMain(mode, os.Args[1:]))
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// helperMain runs one helper mode of the test binary.
+func helperMain(mode string, args []string) int {
+	switch mode {
+	case "argv0":
+		fmt.Print(os.Args[0])
+	case "detach":
+		// Start a detached sleeper, Unref it, print its pid and exit at once.
+		p, err := childproc.Spawn(context.Background(), "sleep", []string{args[0]}, &childproc.Options{
+			Detached: true, Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Ignore,
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		p.Unref()
+		fmt.Println(p.Pid)
+	case "attached":
+		// Start a sleeper that is not detached, print its pid, then hang
+		// until killed.
+		p, err := childproc.Spawn(context.Background(), "sleep", []string{args[0]}, &childproc.Options{
+			Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Ignore,
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		fmt.Println(p.Pid)
+		p.Wait()
+	default:
+		fmt.Fprintln(os.Stderr, "unknown helper mode", mode)
+		return 2
+	}
+	return 0
+}
+
+// helper returns the name, args and options that run the test binary in a
+// helper mode.
+func helper(t *testing.T, mode string, args ...string) (string, []string, *childproc.Options) {
+	t.Helper()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	return exe, args, &childproc.Options{ExtraEnv: []string{helperEnv + "=" + mode}}
+}
+
+// collect reads every event until the channel closes, with a deadline.
+func collect(t *testing.T, p *childproc.Process) []childproc.Event {
+	t.Helper()
+	var events []childproc.Event
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case ev, ok := <-p.Events():
+			if !ok {
+				return events
+			}
+			events = append(events, ev)
+		case <-timeout:
+			t.Fatalf("events did not close; got %v", events)
+		}
+	}
+}
+
+// kinds lists the kinds of events, for exact order assertions.
+func kinds(events []childproc.Event) []string {
+	out := make([]string, len(events))
+	for i, ev := range events {
+		out[i] = ev.String()
+	}
+	return out
+}
+
+// alive reports whether pid exists and is not a zombie.
+func alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	return i > 0 && len(b) > i+2 && b[i+2] != 'Z' && b[i+2] != 'X'
+}
+
+// statField returns field n (1-based, as in proc(5)) of /proc/PID/stat.
+func statField(t *testing.T, pid, n int) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	require.NoError(t, err)
+	i := bytes.LastIndexByte(b, ')')
+	fields := strings.Fields(string(b[i+2:]))
+	return fields[n-3]
+}
+
+// pidsRunning returns the pids of live "sleep MARKER" processes.
+func pidsRunning(marker string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmd, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err == nil && bytes.Equal(cmd, []byte("sleep\x00"+marker+"\x00")) && alive(pid) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// waitGone waits until no process runs with marker in its command line.
+func waitGone(t *testing.T, marker string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if len(pidsRunning(marker)) == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	pids := pidsRunning(marker)
+	for _, pid := range pids {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	t.Fatalf("processes %v (%q) still running after %v", pids, marker, within)
+}
+
+// zombies returns our own children that are zombies.
+func zombies() []int {
+	var out []int
+	me := strconv.Itoa(os.Getpid())
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+2:]))
+		if len(f) > 1 && f[0] == "Z" && f[1] == me {
+			pid, _ := strconv.Atoi(e.Name())
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// uniqueSleep returns a sleep duration argument unique to this test run,
+// so its processes can be found in /proc.
+func uniqueSleep() string {
+	return fmt.Sprintf("%d.%d", 100+os.Getpid()%100, time.Now().UnixNano()%1000000)
+}

@@ -1,0 +1,128 @@
+package childproc
+
+import (
+	"io"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Default values for the zero fields of Options.
+const (
+	DefaultKillDelay = 5 * time.Second
+	DefaultMaxBuffer = 1 << 20
+)
+
+// Options configure how a child is started. A nil *Options is the same as a
+// zero Options. The zero value of every field is a sensible default.
+type Options struct {
+	Dir      string   // working directory; "" = the parent's. A missing Dir is an fs.ErrNotExist error naming it.
+	Env      []string // full environment, "K=V"; nil = the parent's (os.Environ()). Nothing of the parent's leaks when Env is set.
+	ExtraEnv []string // "K=V" added on top of Env (or of the parent's); a later value replaces an earlier one of the same key
+	Argv0    string   // argv[0] the child sees; "" = the command name
+
+	Stdin  Stdio // default Pipe
+	Stdout Stdio // default Pipe
+	Stderr Stdio // default Pipe
+
+	// ExtraFiles are inherited as fd 3, 4, … (after the IPC channel, which
+	// is fd 3, when IPC is on). The caller keeps ownership of them.
+	ExtraFiles []*os.File
+
+	// Shell, for Spawn, runs name and args joined by spaces as one command
+	// line through this shell ("/bin/sh" -c LINE), like Node's shell option.
+	// Nothing is quoted: use shell.Quote for untrusted words, or better, no
+	// shell at all. Exec always uses a shell: Shell or "/bin/sh".
+	Shell string
+
+	// Detached starts the child in a new session, so it is not killed with
+	// the parent's process group or by the parent's death. It is still
+	// killed when the ctx given to Spawn ends, unless Unref is called.
+	Detached bool
+
+	// Credential runs the child as another user (needs privileges).
+	Credential *syscall.Credential
+
+	Timeout    time.Duration  // kill the whole tree after this long (0 = never)
+	KillSignal syscall.Signal // signal for Timeout, ctx cancel and MaxBuffer; default SIGTERM
+	KillDelay  time.Duration  // then SIGKILL if anything is still alive; default 5s; <0 = never
+
+	// MaxBuffer is, for Exec and ExecFile, the most bytes kept of stdout and
+	// of stderr each; past it the child is killed and the error matches
+	// ErrMaxBuffer. Default 1 MiB; <0 = no limit.
+	MaxBuffer int
+
+	// Input, for Exec and ExecFile, is fed to the child's stdin. With no
+	// Input (and Stdin left at Pipe) the child's stdin is /dev/null.
+	Input io.Reader
+
+	// IPC opens a message channel to the child on fd 3, announced to it in
+	// NODE_CHANNEL_FD like Node's fork() does; see Process.Send and Events.
+	IPC bool
+
+	// PTY runs the child on a new pseudo-terminal: its stdin, stdout and
+	// stderr are the terminal (the Stdin/Stdout/Stderr fields are ignored),
+	// it leads a new session with the terminal as its controlling tty,
+	// Process.Stdout reads what it prints and Process.Stdin types into it.
+	// Process.Stderr is nil. Reading Stdout after the child exits returns
+	// io.EOF once everything it printed has been read.
+	PTY bool
+}
+
+func (o *Options) killSignal() syscall.Signal {
+	if o.KillSignal == 0 {
+		return syscall.SIGTERM
+	}
+	return o.KillSignal
+}
+
+func (o *Options) killDelay() time.Duration {
+	if o.KillDelay == 0 {
+		return DefaultKillDelay
+	}
+	return o.KillDelay
+}
+
+func (o *Options) maxBuffer() int {
+	if o.MaxBuffer == 0 {
+		return DefaultMaxBuffer
+	}
+	return o.MaxBuffer
+}
+
+// environ returns the environment the child gets: Env (or the parent's)
+// with ExtraEnv and extra applied, later keys replacing earlier ones.
+func (o *Options) environ(extra ...string) []string {
+	base := o.Env
+	if base == nil {
+		base = os.Environ()
+	}
+	if len(o.ExtraEnv) == 0 && len(extra) == 0 {
+		return base
+	}
+	env := make([]string, 0, len(base)+len(o.ExtraEnv)+len(extra))
+	index := make(map[string]int, cap(env))
+	for _, list := range [][]string{base, o.ExtraEnv, extra} {
+		for _, kv := range list {
+			k, _, _ := strings.Cut(kv, "=")
+			if i, ok := index[k]; ok {
+				env[i] = kv
+				continue
+			}
+			index[k] = len(env)
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// lookupEnv returns the value of key in env, the last one winning.
+func lookupEnv(env []string, key string) (string, bool) {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
+			return v, true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,339 @@
+package childproc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spawnkit/spawnkit/ipc"
+)
+
+// eventBuffer is the capacity of the Events channel: enough for every event
+// of a process without IPC, so nobody ever has to read it.
+const eventBuffer = 16
+
+// Process is a running (or finished) child started by Spawn or Fork.
+//
+// Its methods are safe for concurrent use. Wait, ExitCode and Events may be
+// used in any combination: Wait never depends on Events being read.
+type Process struct {
+	Pid    int
+	Stdin  io.WriteCloser // the child's stdin when it is Pipe (or the PTY); nil otherwise
+	Stdout io.ReadCloser  // the child's stdout when it is Pipe (or the PTY); nil otherwise
+	Stderr io.ReadCloser  // the child's stderr when it is Pipe; nil otherwise
+
+	command    string
+	proc       *os.Process
+	tree       tree
+	killSignal syscall.Signal
+	killDelay  time.Duration
+	timeout    time.Duration
+	ctxDone    <-chan struct{}
+
+	exited  chan struct{} // closed once the child is reaped
+	state   *os.ProcessState
+	waitErr error
+	drained chan struct{} // closed once the library's own stream copies ended
+
+	owned        sync.WaitGroup // copies into Writer stdio and Exec buffers
+	ownedFiles   []*os.File     // their read ends, closed KillDelay after exit if still open
+	callerReads  sync.WaitGroup // Pipe streams handed to the caller: EOF or Close
+	stdinToClose io.Closer      // the parent's end of a stdin pipe, closed after exit
+
+	events       chan Event
+	emitMu       sync.RWMutex
+	eventsClosed bool
+
+	mu        sync.Mutex
+	killed    bool
+	timedOut  bool
+	cause     error
+	termOnce  sync.Once
+	unrefOnce sync.Once
+	unref     chan struct{}
+
+	channel *ipcState // nil without IPC
+}
+
+// Events returns the channel of everything that happens to the child:
+// EventSpawn first, EventClose last, then the channel is closed. Without
+// IPC the channel buffers every event, so it may be ignored. With IPC,
+// messages wait for a reader (the child's sends block once the buffer and
+// the socket are full); they are dropped only once the ctx given to Spawn
+// has ended or Disconnect was called.
+func (p *Process) Events() <-chan Event { return p.events }
+
+// Wait waits for the child to exit and for the copies into Writer stdio to
+// finish (at most KillDelay after the exit, in case a grandchild holds an
+// output open). It returns nil when the child exited with status 0 and was
+// not killed by us, and an *ExitError otherwise. Wait may be called any
+// number of times from any goroutine; it never reads Events.
+func (p *Process) Wait() error {
+	<-p.exited
+	<-p.drained
+	if p.waitErr != nil {
+		return fmt.Errorf("childproc: wait %s: %w", p.command, p.waitErr)
+	}
+	if err := p.exitError(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// exitError returns the *ExitError describing how the child ended, or nil
+// when it exited with status 0 by itself. Call it only after exited.
+func (p *Process) exitError() *ExitError {
+	p.mu.Lock()
+	killed, timedOut, cause := p.killed, p.timedOut, p.cause
+	p.mu.Unlock()
+	code, sig := exitStatus(p.state)
+	if code == 0 && !killed {
+		return nil
+	}
+	return &ExitError{
+		Command:  p.command,
+		ExitCode: code,
+		Signal:   sig,
+		Killed:   killed,
+		TimedOut: timedOut,
+		timeout:  p.timeout,
+		cause:    cause,
+	}
+}
+
+// ExitCode returns the child's exit code: -1 while it runs and when a
+// signal ended it.
+func (p *Process) ExitCode() int {
+	select {
+	case <-p.exited:
+		code, _ := exitStatus(p.state)
+		return code
+	default:
+		return -1
+	}
+}
+
+// Kill sends sig to the child (not to its descendants), SIGTERM when sig is
+// 0. Killing a child that already exited returns an error wrapping
+// os.ErrProcessDone; any other failure is returned and reported as an
+// EventError too.
+func (p *Process) Kill(sig syscall.Signal) error {
+	if sig == 0 {
+		sig = syscall.SIGTERM
+	}
+	err := p.proc.Signal(sig)
+	if err == nil {
+		return nil
+	}
+	err = fmt.Errorf("childproc: kill %s (pid %d) with %v: %w", p.command, p.Pid, sig, err)
+	if !errors.Is(err, os.ErrProcessDone) {
+		p.emit(Event{Kind: EventError, Err: err})
+	}
+	return err
+}
+
+// Unref stops tracking the child: the end of the ctx given to Spawn no
+// longer kills it, so a Detached child outlives the parent. A child that is
+// not Detached still receives SIGKILL when the parent process dies. Timeout
+// still applies. Unref may be called more than once.
+func (p *Process) Unref() {
+	p.unrefOnce.Do(func() { close(p.unref) })
+}
+
+// terminate kills the whole tree with KillSignal, then with SIGKILL after
+// KillDelay if anything of it still runs. Only the first call counts.
+func (p *Process) terminate(cause error, timedOut bool) {
+	p.termOnce.Do(func() {
+		p.mu.Lock()
+		p.killed, p.timedOut, p.cause = true, timedOut, cause
+		p.mu.Unlock()
+		if err := p.tree.signal(p.killSignal); err != nil {
+			p.emit(Event{Kind: EventError, Err: fmt.Errorf("childproc: kill %s (pid %d): %w", p.command, p.Pid, err)})
+		}
+		if p.killDelay < 0 {
+			p.tree.release()
+			return
+		}
+		go p.escalate()
+	})
+}
+
+// escalate sends SIGKILL to the tree once KillDelay has passed, unless the
+// child and everything it started ended before that.
+func (p *Process) escalate() {
+	defer p.tree.release()
+	deadline := time.NewTimer(p.killDelay)
+	defer deadline.Stop()
+	select {
+	case <-p.exited:
+	case <-deadline.C:
+		p.tree.signal(syscall.SIGKILL)
+		return
+	}
+	poll := time.NewTicker(10 * time.Millisecond)
+	defer poll.Stop()
+	for p.tree.alive() {
+		select {
+		case <-deadline.C:
+			p.tree.signal(syscall.SIGKILL)
+			return
+		case <-poll.C:
+		}
+	}
+}
+
+// watch kills the tree when ctx ends (until Unref) or Timeout fires.
+func (p *Process) watch(ctx context.Context) {
+	var timeout <-chan time.Time
+	if p.timeout > 0 {
+		t := time.NewTimer(p.timeout)
+		defer t.Stop()
+		timeout = t.C
+	}
+	done, unref := ctx.Done(), p.unref
+	for {
+		select {
+		case <-p.exited:
+			return
+		case <-unref:
+			done, unref = nil, nil
+			if timeout == nil {
+				return
+			}
+		case <-done:
+			select {
+			case <-p.unref: // Unref came first; the select just saw both
+				done, unref = nil, nil
+				continue
+			default:
+			}
+			p.terminate(context.Cause(ctx), false)
+			return
+		case <-timeout:
+			p.terminate(nil, true)
+			return
+		}
+	}
+}
+
+// reap waits for the child, then delivers EventExit, waits for the streams,
+// and delivers EventClose.
+func (p *Process) reap() {
+	p.state, p.waitErr = p.proc.Wait()
+	close(p.exited)
+	if p.stdinToClose != nil {
+		p.stdinToClose.Close()
+	}
+	code, sig := exitStatus(p.state)
+	p.emit(Event{Kind: EventExit, ExitCode: code, Signal: sig})
+
+	p.drainOwned()
+	close(p.drained)
+	p.callerReads.Wait()
+	if p.channel != nil {
+		p.channel.waitClosed(p.killDelay)
+	}
+	p.closeEvents(Event{Kind: EventClose, ExitCode: code, Signal: sig})
+}
+
+// drainOwned waits for the library's own copies to reach EOF, closing their
+// pipes KillDelay after the exit if a grandchild still holds them open.
+func (p *Process) drainOwned() {
+	if len(p.ownedFiles) == 0 {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		p.owned.Wait()
+		close(done)
+	}()
+	if p.killDelay >= 0 {
+		t := time.NewTimer(p.killDelay)
+		defer t.Stop()
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			for _, f := range p.ownedFiles {
+				f.Close()
+			}
+		}
+	}
+	<-done
+}
+
+// emit delivers ev unless the channel is closed. It blocks while the
+// channel is full, until the ctx given to Spawn ends; then ev is dropped.
+func (p *Process) emit(ev Event) {
+	p.emitMu.RLock()
+	defer p.emitMu.RUnlock()
+	if p.eventsClosed {
+		return
+	}
+	p.send(ev, nil)
+}
+
+// send delivers ev, or drops it once ctx ends or stop is closed.
+func (p *Process) send(ev Event, stop <-chan struct{}) bool {
+	select {
+	case p.events <- ev:
+		return true
+	default:
+	}
+	select {
+	case p.events <- ev:
+		return true
+	case <-p.ctxDone:
+	case <-stop:
+	}
+	return false
+}
+
+// closeEvents delivers the last event and closes the channel.
+func (p *Process) closeEvents(last Event) {
+	p.emitMu.Lock()
+	defer p.emitMu.Unlock()
+	p.send(last, nil)
+	p.eventsClosed = true
+	close(p.events)
+}
+
+// exitStatus returns the exit code (-1 after a signal) and the signal.
+func exitStatus(state *os.ProcessState) (int, syscall.Signal) {
+	if state == nil {
+		return -1, 0
+	}
+	if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return -1, ws.Signal()
+	}
+	return state.ExitCode(), 0
+}
+
+// ipcState is a Process's message channel; see ipc.go.
+type ipcState struct {
+	ch   *ipc.Channel
+	done chan struct{} // closed when the reader stopped
+	mu   sync.Mutex
+	gone bool // disconnected, from either side
+	stop chan struct{}
+}
+
+func (s *ipcState) waitClosed(delay time.Duration) {
+	if delay < 0 {
+		<-s.done
+		return
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-s.done:
+	case <-t.C:
+		s.ch.Close()
+		<-s.done
+	}
+}

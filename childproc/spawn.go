@@ -1,0 +1,383 @@
+package childproc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/creack/pty"
+)
+
+// Spawn starts name with args and returns at once; the child's stdio is
+// streamed as Options say (Pipe by default: read Process.Stdout and
+// Process.Stderr, write and close Process.Stdin).
+//
+// name is looked up in the PATH of the child's environment unless it holds a
+// slash; a match only reachable through a relative PATH entry such as "." is
+// refused (exec.ErrDot). With Options.Shell, name and args are joined with
+// spaces and run as one command line by that shell.
+//
+// A program that cannot start (missing, not executable, bad Dir) is an
+// error naming it that matches fs.ErrNotExist or fs.ErrPermission, and no
+// Process is returned. If ctx is already done, Spawn starts nothing and
+// returns ctx's error. When ctx ends later the child's whole tree is killed
+// (KillSignal, then SIGKILL after KillDelay) unless Unref was called.
+//
+// Read every Pipe output to EOF or Close it: EventClose waits for that.
+func Spawn(ctx context.Context, name string, args []string, opts *Options) (*Process, error) {
+	return start(ctx, name, args, opts, nil)
+}
+
+// start is Spawn with a hook that may set up owned stdio on the Process
+// before any goroutine runs.
+func start(ctx context.Context, name string, args []string, opts *Options, prepare func(*Process, *Options)) (*Process, error) {
+	o := Options{}
+	if opts != nil {
+		o = *opts
+	}
+	if err := context.Cause(ctx); err != nil {
+		return nil, fmt.Errorf("childproc: spawn %s: %w", name, err)
+	}
+
+	argv := append([]string{name}, args...)
+	command := strings.Join(argv, " ")
+	prog := name
+	if o.Shell != "" {
+		prog = o.Shell
+		argv = []string{o.Shell, "-c", command}
+	}
+	if o.Argv0 != "" {
+		argv[0] = o.Argv0
+	}
+
+	s := &starter{}
+	defer s.cleanup()
+
+	var ipcEnv []string
+	if o.IPC {
+		if err := s.openIPC(); err != nil {
+			return nil, fmt.Errorf("childproc: spawn %s: %w", name, err)
+		}
+		ipcEnv = []string{"NODE_CHANNEL_FD=3", "NODE_CHANNEL_SERIALIZATION_MODE=json"}
+	}
+	env := o.environ(ipcEnv...)
+
+	path, err := lookPath(prog, env)
+	if err != nil {
+		return nil, fmt.Errorf("childproc: spawn %s: %w", prog, err)
+	}
+	if o.Dir != "" {
+		if err := checkDir(o.Dir); err != nil {
+			return nil, fmt.Errorf("childproc: spawn %s: %w", prog, err)
+		}
+	}
+
+	p := &Process{
+		command:    command,
+		killSignal: o.killSignal(),
+		killDelay:  o.killDelay(),
+		timeout:    o.Timeout,
+		ctxDone:    ctx.Done(),
+		exited:     make(chan struct{}),
+		drained:    make(chan struct{}),
+		events:     make(chan Event, eventBuffer),
+		unref:      make(chan struct{}),
+	}
+	if prepare != nil {
+		prepare(p, &o)
+	}
+
+	files := make([]*os.File, 3, 3+len(o.ExtraFiles)+1)
+	if o.PTY {
+		if err := s.openPTY(p, files); err != nil {
+			return nil, fmt.Errorf("childproc: spawn %s: %w", prog, err)
+		}
+	} else {
+		for i, std := range []Stdio{o.Stdin, o.Stdout, o.Stderr} {
+			f, err := s.stdio(p, i, std)
+			if err != nil {
+				return nil, fmt.Errorf("childproc: spawn %s: %w", prog, err)
+			}
+			files[i] = f
+		}
+	}
+	if s.ipcChild != nil {
+		files = append(files, s.ipcChild)
+	}
+	files = append(files, o.ExtraFiles...)
+
+	attr, ownGroup := sysProcAttr(&o, files[0])
+	proc, err := os.StartProcess(path, argv, &os.ProcAttr{Dir: o.Dir, Env: env, Files: files, Sys: attr})
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) && pe.Path == path {
+			err = pe.Err // the path is already in our message
+		}
+		return nil, fmt.Errorf("childproc: spawn %s: %w", prog, err)
+	}
+	s.started()
+
+	p.Pid = proc.Pid
+	p.proc = proc
+	p.tree.proc = proc
+	if ownGroup {
+		p.tree.pgid = proc.Pid
+	}
+	if s.ipcParent != nil {
+		p.channel = s.ipcParent
+	}
+	p.events <- Event{Kind: EventSpawn}
+	for _, run := range s.pumps {
+		go run()
+	}
+	if p.channel != nil {
+		go p.readMessages()
+	}
+	go p.reap()
+	if ctx.Done() != nil || p.timeout > 0 {
+		go p.watch(ctx)
+	}
+	return p, nil
+}
+
+// checkDir makes a bad working directory an error about the directory,
+// rather than one that seems to say the program is missing.
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return &fs.PathError{Op: "chdir", Path: dir, Err: syscall.ENOTDIR}
+	}
+	return nil
+}
+
+// starter holds what is opened while a child is being started: the ends
+// that go to the child (closed in the parent once it started) and, until
+// it started, the parent's ends (closed if it did not).
+type starter struct {
+	childEnds  []*os.File
+	parentEnds []*os.File
+	devNull    *os.File
+	pumps      []func()
+	ok         bool
+
+	ipcParent *ipcState
+	ipcChild  *os.File
+}
+
+func (s *starter) started() { s.ok = true }
+
+func (s *starter) cleanup() {
+	for _, f := range s.childEnds {
+		f.Close()
+	}
+	if s.ok {
+		return
+	}
+	for _, f := range s.parentEnds {
+		f.Close()
+	}
+	if s.ipcParent != nil {
+		s.ipcParent.ch.Close()
+	}
+}
+
+func (s *starter) pipe() (r, w *os.File, err error) {
+	r, w, err = os.Pipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, w, nil
+}
+
+// stdio returns the file the child gets as fd i (0, 1 or 2) and sets up the
+// parent's side of it.
+func (s *starter) stdio(p *Process, i int, std Stdio) (*os.File, error) {
+	switch std.kind {
+	case stdioInherit:
+		return []*os.File{os.Stdin, os.Stdout, os.Stderr}[i], nil
+	case stdioIgnore:
+		if s.devNull == nil {
+			f, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+			if err != nil {
+				return nil, err
+			}
+			s.devNull = f
+			s.childEnds = append(s.childEnds, f)
+		}
+		return s.devNull, nil
+	case stdioFile:
+		return std.file, nil
+	case stdioDefault, stdioPipe, stdioReader, stdioWriter:
+	default:
+		return nil, fmt.Errorf("invalid Stdio %v", std)
+	}
+	if i == 0 && std.kind == stdioWriter || i > 0 && std.kind == stdioReader {
+		return nil, fmt.Errorf("%s cannot be used for fd %d", std, i)
+	}
+	r, w, err := s.pipe()
+	if err != nil {
+		return nil, err
+	}
+	if i == 0 {
+		s.childEnds = append(s.childEnds, r)
+		s.parentEnds = append(s.parentEnds, w)
+		if std.kind == stdioReader {
+			s.pumps = append(s.pumps, func() { feed(w, std.r) })
+		} else {
+			p.Stdin = &writeStream{f: w}
+			p.stdinToClose = p.Stdin
+		}
+		return r, nil
+	}
+	s.childEnds = append(s.childEnds, w)
+	s.parentEnds = append(s.parentEnds, r)
+	if std.kind == stdioWriter {
+		p.owned.Add(1)
+		p.ownedFiles = append(p.ownedFiles, r)
+		s.pumps = append(s.pumps, func() {
+			defer p.owned.Done()
+			if err := drain(std.w, r); err != nil {
+				p.emit(Event{Kind: EventError, Err: fmt.Errorf("childproc: %s: copying fd %d: %w", p.command, i, err)})
+			}
+		})
+		return w, nil
+	}
+	p.callerReads.Add(1)
+	stream := &readStream{f: r, done: p.callerReads.Done}
+	if i == 1 {
+		p.Stdout = stream
+	} else {
+		p.Stderr = stream
+	}
+	return w, nil
+}
+
+// openPTY puts the child's stdio on a new pseudo-terminal.
+func (s *starter) openPTY(p *Process, files []*os.File) error {
+	master, tty, err := pty.Open()
+	if err != nil {
+		return err
+	}
+	s.childEnds = append(s.childEnds, tty)
+	s.parentEnds = append(s.parentEnds, master)
+	files[0], files[1], files[2] = tty, tty, tty
+	p.callerReads.Add(1)
+	p.Stdout = &readStream{f: master, done: p.callerReads.Done, pty: true}
+	p.Stdin = ptyInput{master}
+	return nil
+}
+
+// writeStream is the parent's end of the child's stdin pipe. It is closed
+// when the child exits; closing it again is not an error.
+type writeStream struct {
+	f    *os.File
+	once sync.Once
+	err  error
+}
+
+func (w *writeStream) Write(b []byte) (int, error) { return w.f.Write(b) }
+
+// Close sends end-of-file to the child. Only the first call can fail.
+func (w *writeStream) Close() error {
+	w.once.Do(func() { w.err = w.f.Close() })
+	return w.err
+}
+
+// ptyInput writes to the terminal; closing it sends end-of-file (^D) rather
+// than closing the terminal, which Stdout still reads.
+type ptyInput struct{ f *os.File }
+
+func (w ptyInput) Write(b []byte) (int, error) { return w.f.Write(b) }
+func (w ptyInput) Close() error {
+	_, err := w.f.Write([]byte{4})
+	return err
+}
+
+// readStream is the parent's end of an output pipe handed to the caller. It
+// closes itself at EOF, so nothing leaks once the stream is read to the end.
+type readStream struct {
+	f    *os.File
+	pty  bool // a terminal master: EIO means the child side closed
+	once sync.Once
+	done func()
+	mu   sync.Mutex
+	eof  bool
+}
+
+func (s *readStream) Read(b []byte) (int, error) {
+	n, err := s.f.Read(b)
+	if err != nil {
+		if s.pty && errors.Is(err, syscall.EIO) {
+			err = io.EOF
+		}
+		if errors.Is(err, os.ErrClosed) && s.finished() {
+			err = io.EOF
+		}
+		if err == io.EOF {
+			s.finish()
+		}
+	}
+	return n, err
+}
+
+// Close closes the stream; the child gets EPIPE or SIGPIPE if it writes more.
+func (s *readStream) Close() error {
+	if s.finished() {
+		return nil
+	}
+	err := s.f.Close()
+	s.finish()
+	return err
+}
+
+func (s *readStream) finished() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.eof
+}
+
+func (s *readStream) finish() {
+	s.once.Do(func() {
+		s.mu.Lock()
+		s.eof = true
+		s.mu.Unlock()
+		s.f.Close()
+		s.done()
+	})
+}
+
+// feed copies r into the child's stdin pipe w and closes it. The child
+// closing its end early (EPIPE) is not an error: it stopped reading.
+func feed(w *os.File, r io.Reader) {
+	buf := copyBuffers.Get().(*[]byte)
+	io.CopyBuffer(w, r, *buf)
+	copyBuffers.Put(buf)
+	w.Close()
+}
+
+// drain copies the child's output from r into w until EOF, then closes r.
+// If w fails, r is closed at once and the child sees EPIPE on its next write.
+func drain(w io.Writer, r *os.File) error {
+	buf := copyBuffers.Get().(*[]byte)
+	_, err := io.CopyBuffer(w, r, *buf)
+	copyBuffers.Put(buf)
+	r.Close()
+	if errors.Is(err, os.ErrClosed) {
+		err = nil // closed by drainOwned after KillDelay
+	}
+	return err
+}
+
+var copyBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 32<<10)
+	return &b
+}}

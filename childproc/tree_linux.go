@@ -1,0 +1,171 @@
+package childproc
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"strconv"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// tree is the set of processes a child started: its process group, plus any
+// descendant that left the group (setsid, setpgid), found by walking /proc.
+// Descendants are held by pidfd once seen, so a later signal never reaches a
+// process that merely reused a pid after the original one was gone.
+type tree struct {
+	proc *os.Process
+	pgid int // 0 when the child shares the parent's process group
+
+	mu   sync.Mutex
+	fds  map[int]int // descendant pid → pidfd
+	done bool
+}
+
+// signal sends sig to the child, its process group and every descendant,
+// the ones seen by earlier calls included. Processes that are already gone
+// are not an error; the error is the child's own signal error otherwise.
+func (t *tree) signal(sig syscall.Signal) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done {
+		return os.ErrProcessDone
+	}
+	if t.fds == nil {
+		t.fds = make(map[int]int)
+	}
+	for _, pid := range descendants(t.proc.Pid) {
+		if _, ok := t.fds[pid]; ok {
+			continue
+		}
+		if fd, err := unix.PidfdOpen(pid, 0); err == nil {
+			t.fds[pid] = fd
+		}
+	}
+	err := t.proc.Signal(sig)
+	if t.pgid > 0 {
+		syscall.Kill(-t.pgid, sig)
+	}
+	for pid, fd := range t.fds {
+		if unix.PidfdSendSignal(fd, sig, nil, 0) == unix.ESRCH {
+			unix.Close(fd)
+			delete(t.fds, pid)
+		}
+	}
+	if errors.Is(err, os.ErrProcessDone) {
+		err = nil
+	}
+	return err
+}
+
+// alive reports whether anything of the tree still runs, the child itself
+// excepted (the caller knows about that from Wait). Zombies do not count:
+// they wait for their new parent to reap them and hold nothing open.
+func (t *tree) alive() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	buf := make([]byte, 512)
+	for pid, fd := range t.fds {
+		if st, ok := readStat(pid, buf); ok && st.running() {
+			return true
+		}
+		unix.Close(fd)
+		delete(t.fds, pid)
+	}
+	if t.pgid <= 0 || syscall.Kill(-t.pgid, 0) != nil {
+		return false
+	}
+	for _, pid := range procPids() {
+		if st, ok := readStat(pid, buf); ok && st.pgid == t.pgid && st.running() {
+			return true
+		}
+	}
+	return false
+}
+
+// release closes the pidfds held; signal does nothing after it.
+func (t *tree) release() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, fd := range t.fds {
+		unix.Close(fd)
+	}
+	t.fds = nil
+	t.done = true
+}
+
+// descendants returns the pids of every process below root, read from /proc.
+func descendants(root int) []int {
+	children := make(map[int][]int)
+	buf := make([]byte, 512)
+	for _, pid := range procPids() {
+		if st, ok := readStat(pid, buf); ok {
+			children[st.ppid] = append(children[st.ppid], pid)
+		}
+	}
+	var out []int
+	queue := []int{root}
+	for len(queue) > 0 {
+		pid := queue[0]
+		queue = queue[1:]
+		for _, c := range children[pid] {
+			out = append(out, c)
+			queue = append(queue, c)
+		}
+	}
+	return out
+}
+
+// procPids lists the pids in /proc.
+func procPids() []int {
+	d, err := os.Open("/proc")
+	if err != nil {
+		return nil
+	}
+	names, _ := d.Readdirnames(-1)
+	d.Close()
+	pids := make([]int, 0, len(names))
+	for _, name := range names {
+		if pid, err := strconv.Atoi(name); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// procStat is what tree needs of /proc/PID/stat.
+type procStat struct {
+	state      byte
+	ppid, pgid int
+}
+
+func (s procStat) running() bool { return s.state != 'Z' && s.state != 'X' }
+
+// readStat parses /proc/PID/stat into buf; ok is false if pid is gone.
+func readStat(pid int, buf []byte) (st procStat, ok bool) {
+	fd, err := syscall.Open("/proc/"+strconv.Itoa(pid)+"/stat", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return st, false
+	}
+	n, _ := syscall.Read(fd, buf)
+	syscall.Close(fd)
+	if n <= 0 {
+		return st, false
+	}
+	// "pid (comm) state ppid pgrp ..." where comm may hold spaces and parentheses.
+	stat := buf[:n]
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return st, false
+	}
+	fields := bytes.Fields(stat[i+1:])
+	if len(fields) < 3 || len(fields[0]) != 1 {
+		return st, false
+	}
+	st.state = fields[0][0]
+	st.ppid, _ = strconv.Atoi(string(fields[1]))
+	st.pgid, _ = strconv.Atoi(string(fields[2]))
+	return st, true
+}
