@@ -1,0 +1,160 @@
+package bench
+
+import (
+	"context"
+	"testing"
+)
+
+// The Go benchmarks. Run them with
+//
+//	go test -run '^$' -bench . -benchmem -count 6 ./bench/
+//
+// Each spawnkit sub-benchmark has an osexec sibling doing the same work
+// with the same stdio; allocs/op of the spawn benchmarks is allocations per
+// Spawn+Wait in the parent.
+
+var impls = []string{ImplSpawnkit, ImplOSExec}
+
+func BenchmarkSpawnTrue(b *testing.B) {
+	ctx := context.Background()
+	for _, impl := range impls {
+		for _, stdio := range []string{"devnull", "pipes"} {
+			b.Run(impl+"/"+stdio, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := SpawnOnce(ctx, impl, stdio == "pipes"); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+func BenchmarkSpawnTrue16InFlight(b *testing.B) {
+	ctx := context.Background()
+	for _, impl := range impls {
+		b.Run(impl, func(b *testing.B) {
+			b.ReportAllocs()
+			if err := SpawnMany(ctx, impl, b.N, 16); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
+
+func BenchmarkExecEcho(b *testing.B) {
+	benchEcho(b, true)
+}
+
+func BenchmarkExecFileEcho(b *testing.B) {
+	benchEcho(b, false)
+}
+
+func benchEcho(b *testing.B, shell bool) {
+	ctx := context.Background()
+	for _, impl := range impls {
+		b.Run(impl, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := EchoHi(ctx, impl, shell); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func startPeer(b *testing.B, role string, args ...string) *Peer {
+	b.Helper()
+	pe, err := StartPeer(context.Background(), role, args...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { pe.Close() })
+	return pe
+}
+
+func BenchmarkForkRoundTrip(b *testing.B) {
+	pe := startPeer(b, RoleEcho)
+	if err := pe.RoundTrips(100); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	if err := pe.RoundTrips(b.N); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func BenchmarkIPCSendSmall(b *testing.B) {
+	pe := startPeer(b, RoleSink)
+	b.ReportAllocs()
+	b.ResetTimer()
+	if err := pe.SendSmall(b.N); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func BenchmarkIPC64KiB(b *testing.B) {
+	const size = 64 << 10
+	for _, mode := range []string{"raw", "map"} {
+		b.Run(mode, func(b *testing.B) {
+			var msg any = Payload(size)
+			var args []string
+			if mode == "map" {
+				msg, args = PayloadMap(size), []string{"map"}
+			}
+			pe := startPeer(b, RoleSink, args...)
+			b.SetBytes(size)
+			b.ReportAllocs()
+			b.ResetTimer()
+			if _, err := pe.SendPayload(b.N, msg); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
+
+// benchSize is the bytes per op of the streaming benchmarks.
+const benchSize = 64 << 20
+
+func BenchmarkPipeline64MiB(b *testing.B) {
+	ctx := context.Background()
+	variants := map[string]func(context.Context, int64) error{
+		"childproc": PipelineChildproc, ImplOSExec: PipelineOSExec, ImplSh: PipelineSh,
+	}
+	for name, fn := range extraPipelineBench {
+		variants[name] = fn
+	}
+	for _, name := range []string{ImplSpawnkit, "childproc", ImplOSExec, ImplSh} {
+		fn := variants[name]
+		if fn == nil {
+			continue
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(benchSize)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := fn(ctx, benchSize); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkStreamCat64MiB(b *testing.B) {
+	ctx := context.Background()
+	for _, impl := range []string{ImplSpawnkit, "spawnkit-rw", ImplOSExec} {
+		b.Run(impl, func(b *testing.B) {
+			b.SetBytes(benchSize)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := StreamCat(ctx, impl, benchSize); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,391 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Raw is what one measurement of one variant reports; Go variants and the
+// Node scripts print it as the same one line of JSON.
+type Raw struct {
+	Seconds float64 `json:"seconds"`          // timed part only, after warm-up
+	Ops     int     `json:"ops"`              // operations in the timed part
+	Bytes   int64   `json:"bytes,omitempty"`  // payload bytes moved in the timed part
+	P50us   float64 `json:"p50_us,omitempty"` // latency percentiles, µs
+	P99us   float64 `json:"p99_us,omitempty"`
+	RSS     int64   `json:"rss"` // peak RSS of the measuring process, bytes
+}
+
+// Preset selects the size of every scenario.
+type Preset string
+
+// The presets: Full for RESULTS.md, Short for a quick look, Smoke for the
+// test that only checks each scenario produces a number.
+const (
+	Full  Preset = "full"
+	Short Preset = "short"
+	Smoke Preset = "smoke"
+)
+
+// Size is how much work one measurement does.
+type Size struct {
+	N     int   // operations
+	Bytes int64 // bytes (streaming) or bytes per message (IPC payload)
+}
+
+// Metric is one figure derived from Raw.
+type Metric struct {
+	Key    string
+	Unit   string
+	Higher bool // higher is better
+	From   func(Raw) float64
+}
+
+// Variant is one way of doing a scenario's work: a Go function run in
+// this process (the harness runs it in a child process of its own), or a
+// Node script with arguments.
+type Variant struct {
+	Name string
+	Go   func(ctx context.Context, sz Size) (Raw, error)
+	Node func(sz Size) []string // script name in node/ and its arguments
+}
+
+// Target is a goal from the issues: Variant's Metric compared (Op "<=",
+// ">=" or "<") with Value times Anchor's median, or with Value itself when
+// Anchor is empty.
+type Target struct {
+	Variant, Metric, Anchor, Op string
+	Value                       float64
+	Text                        string
+}
+
+// Scenario is one row group of the comparison table.
+type Scenario struct {
+	Name     string
+	Title    string
+	Metrics  []Metric
+	Anchors  []string // variant names ratios are given against
+	Variants []Variant
+	Sizes    map[Preset]Size
+	Targets  []Target
+	Note     string
+}
+
+// Variant returns the named variant, or nil.
+func (s *Scenario) Variant(name string) *Variant {
+	for i := range s.Variants {
+		if s.Variants[i].Name == name {
+			return &s.Variants[i]
+		}
+	}
+	return nil
+}
+
+// Metric returns the named metric, or nil.
+func (s *Scenario) Metric(key string) *Metric {
+	for i := range s.Metrics {
+		if s.Metrics[i].Key == key {
+			return &s.Metrics[i]
+		}
+	}
+	return nil
+}
+
+var (
+	usPerOp = Metric{Key: "us/op", Unit: "µs/op", From: func(r Raw) float64 { return r.Seconds * 1e6 / float64(r.Ops) }}
+	opsPerS = Metric{Key: "ops/s", Unit: "ops/s", Higher: true, From: func(r Raw) float64 { return float64(r.Ops) / r.Seconds }}
+	mbPerS  = Metric{Key: "MB/s", Unit: "MB/s", Higher: true, From: func(r Raw) float64 { return float64(r.Bytes) / 1e6 / r.Seconds }}
+	p50     = Metric{Key: "p50", Unit: "µs p50", From: func(r Raw) float64 { return r.P50us }}
+	p99     = Metric{Key: "p99", Unit: "µs p99", From: func(r Raw) float64 { return r.P99us }}
+	rssMiB  = Metric{Key: "rss", Unit: "MiB peak RSS", From: func(r Raw) float64 { return float64(r.RSS) / (1 << 20) }}
+)
+
+// timed runs warm (not timed) then fn, and reports fn's duration and the
+// process's peak RSS.
+func timed(ops int, bytes int64, warm, fn func() error) (Raw, error) {
+	if warm != nil {
+		if err := warm(); err != nil {
+			return Raw{}, err
+		}
+	}
+	t0 := time.Now()
+	if err := fn(); err != nil {
+		return Raw{}, err
+	}
+	return Raw{Seconds: time.Since(t0).Seconds(), Ops: ops, Bytes: bytes, RSS: PeakRSS()}, nil
+}
+
+func spawnVariant(impl string, pipes bool, inflight int) func(context.Context, Size) (Raw, error) {
+	return func(ctx context.Context, sz Size) (Raw, error) {
+		run := func(n int) func() error {
+			return func() error {
+				if pipes {
+					for i := 0; i < n; i++ {
+						if err := SpawnOnce(ctx, impl, true); err != nil {
+							return err
+						}
+					}
+					return nil
+				}
+				return SpawnMany(ctx, impl, n, inflight)
+			}
+		}
+		return timed(sz.N, 0, run(min(10, sz.N)), run(sz.N))
+	}
+}
+
+func echoVariant(impl string, shell bool) func(context.Context, Size) (Raw, error) {
+	return func(ctx context.Context, sz Size) (Raw, error) {
+		one := func() error { return EchoHi(ctx, impl, shell) }
+		if _, err := Latencies(min(10, sz.N), one); err != nil {
+			return Raw{}, err
+		}
+		t0 := time.Now()
+		ds, err := Latencies(sz.N, one)
+		if err != nil {
+			return Raw{}, err
+		}
+		return Raw{
+			Seconds: time.Since(t0).Seconds(), Ops: sz.N,
+			P50us: float64(Percentile(ds, 50)) / 1e3, P99us: float64(Percentile(ds, 99)) / 1e3,
+			RSS: PeakRSS(),
+		}, nil
+	}
+}
+
+// withPeer forks a peer in role, runs fn on it, and closes it.
+func withPeer(ctx context.Context, role string, args []string, fn func(*Peer) (Raw, error)) (Raw, error) {
+	pe, err := StartPeer(ctx, role, args...)
+	if err != nil {
+		return Raw{}, err
+	}
+	r, err := fn(pe)
+	if cerr := pe.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	return r, err
+}
+
+func forkRTT(ctx context.Context, sz Size) (Raw, error) {
+	return withPeer(ctx, RoleEcho, nil, func(pe *Peer) (Raw, error) {
+		return timed(sz.N, 0, func() error { return pe.RoundTrips(min(1000, sz.N)) }, func() error { return pe.RoundTrips(sz.N) })
+	})
+}
+
+func ipcSend(ctx context.Context, sz Size) (Raw, error) {
+	return withPeer(ctx, RoleSink, nil, func(pe *Peer) (Raw, error) {
+		return timed(sz.N, 0, func() error { return pe.SendSmall(min(1000, sz.N)) }, func() error { return pe.SendSmall(sz.N) })
+	})
+}
+
+func ipcRecv(ctx context.Context, sz Size) (Raw, error) {
+	return withPeer(ctx, RoleSource, []string{strconv.Itoa(sz.N)}, func(pe *Peer) (Raw, error) {
+		recv := func() error {
+			n, err := pe.ReceiveSmall()
+			if err == nil && n != sz.N {
+				err = fmt.Errorf("bench: received %d messages, want %d", n, sz.N)
+			}
+			return err
+		}
+		return timed(sz.N, 0, nil, recv)
+	})
+}
+
+func ipcPayload(asMap bool) func(context.Context, Size) (Raw, error) {
+	return func(ctx context.Context, sz Size) (Raw, error) {
+		var msg any = Payload(int(sz.Bytes))
+		var args []string
+		if asMap {
+			msg, args = PayloadMap(int(sz.Bytes)), []string{"map"}
+		}
+		return withPeer(ctx, RoleSink, args, func(pe *Peer) (Raw, error) {
+			var total int
+			r, err := timed(sz.N, 0,
+				func() error { _, err := pe.SendPayload(min(16, sz.N), msg); return err },
+				func() (err error) { total, err = pe.SendPayload(sz.N, msg); return err })
+			r.Bytes = int64(total)
+			return r, err
+		})
+	}
+}
+
+func bytesVariant(fn func(ctx context.Context, size int64) error) func(context.Context, Size) (Raw, error) {
+	return func(ctx context.Context, sz Size) (Raw, error) {
+		return timed(1, sz.Bytes, nil, func() error { return fn(ctx, sz.Bytes) })
+	}
+}
+
+func streamVariant(impl string) func(context.Context, Size) (Raw, error) {
+	return bytesVariant(func(ctx context.Context, size int64) error { return StreamCat(ctx, impl, size) })
+}
+
+func nodeArgs(script string, args ...string) func(Size) []string {
+	return func(sz Size) []string {
+		out := []string{script}
+		for _, a := range args {
+			switch a {
+			case "$N":
+				a = strconv.Itoa(sz.N)
+			case "$BYTES":
+				a = strconv.FormatInt(sz.Bytes, 10)
+			}
+			out = append(out, a)
+		}
+		return out
+	}
+}
+
+const (
+	kib = 1 << 10
+	mib = 1 << 20
+	gib = 1 << 30
+)
+
+// extraScenarios is filled by files that depend on packages written
+// elsewhere (pipeline, cluster) once they exist.
+var extraVariants = map[string][]Variant{}
+
+// Scenarios returns every scenario, in the order they are run and shown.
+func Scenarios() []*Scenario {
+	spawnTarget := func(m string) []Target {
+		return []Target{{Variant: ImplSpawnkit, Metric: m, Anchor: ImplOSExec, Op: "<=", Value: 1.05, Text: "Spawn ≤1.05× os/exec"}}
+	}
+	ss := []*Scenario{
+		{
+			Name: "spawn-true", Title: "spawn+wait /bin/true, sequential, stdio /dev/null",
+			Metrics: []Metric{usPerOp}, Anchors: []string{ImplOSExec, "node"},
+			Variants: []Variant{
+				{Name: ImplSpawnkit, Go: spawnVariant(ImplSpawnkit, false, 1)},
+				{Name: ImplOSExec, Go: spawnVariant(ImplOSExec, false, 1)},
+				{Name: "node", Node: nodeArgs("spawn.js", "devnull", "$N", "1")},
+			},
+			Sizes:   map[Preset]Size{Full: {N: 1000}, Short: {N: 200}, Smoke: {N: 3}},
+			Targets: spawnTarget("us/op"),
+		},
+		{
+			Name: "spawn-true-pipes", Title: "spawn+wait /bin/true, sequential, stdin/stdout/stderr pipes",
+			Metrics: []Metric{usPerOp}, Anchors: []string{ImplOSExec, "node"},
+			Variants: []Variant{
+				{Name: ImplSpawnkit, Go: spawnVariant(ImplSpawnkit, true, 1)},
+				{Name: ImplOSExec, Go: spawnVariant(ImplOSExec, true, 1)},
+				{Name: "node", Node: nodeArgs("spawn.js", "pipes", "$N", "1")},
+			},
+			Sizes:   map[Preset]Size{Full: {N: 1000}, Short: {N: 200}, Smoke: {N: 3}},
+			Targets: spawnTarget("us/op"),
+		},
+		{
+			Name: "spawn-true-16", Title: "spawn+wait /bin/true, 16 in flight, stdio /dev/null",
+			Metrics: []Metric{opsPerS}, Anchors: []string{ImplOSExec, "node"},
+			Variants: []Variant{
+				{Name: ImplSpawnkit, Go: spawnVariant(ImplSpawnkit, false, 16)},
+				{Name: ImplOSExec, Go: spawnVariant(ImplOSExec, false, 16)},
+				{Name: "node", Node: nodeArgs("spawn.js", "devnull", "$N", "16")},
+			},
+			Sizes:   map[Preset]Size{Full: {N: 2000}, Short: {N: 400}, Smoke: {N: 20}},
+			Targets: []Target{{Variant: ImplSpawnkit, Metric: "ops/s", Anchor: ImplOSExec, Op: ">=", Value: 1 / 1.05, Text: "Spawn ≤1.05× os/exec (as throughput: ≥0.952×)"}},
+		},
+		{
+			Name: "exec-echo", Title: `Exec("echo hi") latency (sh -c)`,
+			Metrics: []Metric{p50, p99}, Anchors: []string{ImplOSExec, "node"},
+			Variants: []Variant{
+				{Name: ImplSpawnkit, Go: echoVariant(ImplSpawnkit, true)},
+				{Name: ImplOSExec, Go: echoVariant(ImplOSExec, true)},
+				{Name: "node", Node: nodeArgs("exec.js", "exec", "$N")},
+			},
+			Sizes:   map[Preset]Size{Full: {N: 500}, Short: {N: 100}, Smoke: {N: 3}},
+			Targets: spawnTarget("p50"),
+			Note:    "os/exec: exec.Command(\"/bin/sh\", \"-c\", \"echo hi\").Output(); node: child_process.exec",
+		},
+		{
+			Name: "execfile-echo", Title: `ExecFile("/bin/echo", "hi") latency`,
+			Metrics: []Metric{p50, p99}, Anchors: []string{ImplOSExec, "node"},
+			Variants: []Variant{
+				{Name: ImplSpawnkit, Go: echoVariant(ImplSpawnkit, false)},
+				{Name: ImplOSExec, Go: echoVariant(ImplOSExec, false)},
+				{Name: "node", Node: nodeArgs("exec.js", "execFile", "$N")},
+			},
+			Sizes:   map[Preset]Size{Full: {N: 500}, Short: {N: 100}, Smoke: {N: 3}},
+			Targets: spawnTarget("p50"),
+			Note:    "os/exec: exec.Command(\"/bin/echo\", \"hi\").Output(); node: child_process.execFile",
+		},
+		{
+			Name: "fork-rtt", Title: "Fork IPC round trip of a small object (Go↔Go vs Node↔Node)",
+			Metrics: []Metric{opsPerS, usPerOp}, Anchors: []string{"node"},
+			Variants: []Variant{
+				{Name: ImplSpawnkit, Go: forkRTT},
+				{Name: "node", Node: nodeArgs("fork.js", "rtt", "$N")},
+			},
+			Sizes:   map[Preset]Size{Full: {N: 20000}, Short: {N: 5000}, Smoke: {N: 10}},
+			Targets: []Target{{Variant: ImplSpawnkit, Metric: "ops/s", Anchor: "node", Op: ">=", Value: 3, Text: "IPC round trips ≥3× Node"}},
+			Note:    "Go parent encodes a struct per send and decodes each reply into a struct; the Go child echoes the raw message. Node parses and re-stringifies on both sides.",
+		},
+		{
+			Name: "ipc-send", Title: "IPC one-way small messages, parent → child",
+			Metrics: []Metric{opsPerS}, Anchors: []string{"node"},
+			Variants: []Variant{
+				{Name: ImplSpawnkit, Go: ipcSend},
+				{Name: "node", Node: nodeArgs("fork.js", "send", "$N")},
+			},
+			Sizes: map[Preset]Size{Full: {N: 200000}, Short: {N: 50000}, Smoke: {N: 10}},
+			Note:  "{\"seq\":i} encoded per send; the Go child counts raw messages, the Node child parses them; the time ends when the child's count comes back.",
+		},
+		{
+			Name: "ipc-recv", Title: "IPC one-way small messages, child → parent (Events)",
+			Metrics: []Metric{opsPerS}, Anchors: []string{"node"},
+			Variants: []Variant{
+				{Name: ImplSpawnkit, Go: ipcRecv},
+				{Name: "node", Node: nodeArgs("fork.js", "recv", "$N")},
+			},
+			Sizes: map[Preset]Size{Full: {N: 200000}, Short: {N: 50000}, Smoke: {N: 10}},
+			Note:  "the Go parent reads Process.Events and does not decode; Node's parent parses every message.",
+		},
+		{
+			Name: "ipc-64k", Title: "IPC 64 KiB messages, parent → child",
+			Metrics: []Metric{mbPerS}, Anchors: []string{"node"},
+			Variants: []Variant{
+				{Name: ImplSpawnkit, Go: ipcPayload(false)},
+				{Name: "spawnkit-map", Go: ipcPayload(true)},
+				{Name: "node", Node: nodeArgs("fork.js", "payload", "$N", "$BYTES")},
+			},
+			Sizes:   map[Preset]Size{Full: {N: 8192, Bytes: 64 * kib}, Short: {N: 2048, Bytes: 64 * kib}, Smoke: {N: 4, Bytes: 64 * kib}},
+			Targets: []Target{{Variant: ImplSpawnkit, Metric: "MB/s", Op: ">=", Value: 1000, Text: "64 KiB IPC ≥1 GB/s"}},
+			Note:    "spawnkit sends one pre-encoded ipc.Message and the child counts it raw; spawnkit-map encodes a map[string]any per send and the child decodes each into map[string]any (the honest like-for-like with Node, which stringifies and parses every message).",
+		},
+		{
+			Name: "pipeline", Title: "head -c SIZE /dev/zero | cat | wc -c",
+			Metrics: []Metric{mbPerS}, Anchors: []string{ImplSh, "node"},
+			Variants: []Variant{
+				{Name: "childproc", Go: bytesVariant(PipelineChildproc)},
+				{Name: ImplOSExec, Go: bytesVariant(PipelineOSExec)},
+				{Name: ImplSh, Go: bytesVariant(PipelineSh)},
+				{Name: "node", Node: nodeArgs("pipeline.js", "$BYTES")},
+			},
+			Sizes:   map[Preset]Size{Full: {Bytes: gib}, Short: {Bytes: 128 * mib}, Smoke: {Bytes: mib}},
+			Targets: []Target{{Variant: ImplSpawnkit, Metric: "MB/s", Anchor: ImplSh, Op: ">=", Value: 0.95, Text: "pipeline ≥0.95× sh -c"}},
+			Note:    "spawnkit = package pipeline; childproc = three childproc.Spawn joined with os.Pipe via childproc.File; osexec = the same with exec.Cmd; sh = `sh -c LINE` timed from Go; node = Node streams .pipe() between the stages.",
+		},
+		{
+			Name: "stream-cat", Title: "stream SIZE bytes through one spawned cat, parent writes and reads",
+			Metrics: []Metric{mbPerS, rssMiB}, Anchors: []string{ImplOSExec, "node"},
+			Variants: []Variant{
+				{Name: ImplSpawnkit, Go: streamVariant(ImplSpawnkit)},
+				{Name: "spawnkit-rw", Go: streamVariant("spawnkit-rw")},
+				{Name: ImplOSExec, Go: streamVariant(ImplOSExec)},
+				{Name: "node", Node: nodeArgs("stream.js", "$BYTES")},
+			},
+			Sizes:   map[Preset]Size{Full: {Bytes: gib}, Short: {Bytes: 128 * mib}, Smoke: {Bytes: mib}},
+			Targets: []Target{{Variant: ImplSpawnkit, Metric: "rss", Op: "<", Value: 32, Text: "streaming RSS <32 MiB"}, {Variant: "spawnkit-rw", Metric: "rss", Op: "<", Value: 32, Text: "streaming RSS <32 MiB"}},
+			Note:    "each variant runs in a process of its own; RSS is that process's VmHWM (Node: resourceUsage().maxRSS). spawnkit = Process.Stdin/Stdout pipes with a 64 KiB buffer; spawnkit-rw = childproc.Reader/Writer stdio.",
+		},
+	}
+	for _, s := range ss {
+		s.Variants = append(extraVariants[s.Name], s.Variants...)
+	}
+	return append(ss, extraScenarios...)
+}
+
+// extraScenarios are added by files that depend on packages written
+// elsewhere (cluster) once they exist.
+var extraScenarios []*Scenario
