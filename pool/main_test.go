@@ -1,0 +1,231 @@
+package pool_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/ipc"
+	"github.com/spawnkit/spawnkit/pool"
+)
+
+const testRole = "pool-test.ops"
+
+func TestMain(m *testing.M) {
+	pool.Register(testRole, ops)
+	if childproc.Init() {
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// op is a task for the ops handler.
+type op struct {
+	Op      string `json:"op"`
+	N       int    `json:"n,omitempty"`
+	Msg     string `json:"msg,omitempty"`
+	Code    int    `json:"code,omitempty"`
+	Started string `json:"started,omitempty"` // FIFO: the handler writes its pid to it once running
+	Release string `json:"release,omitempty"` // FIFO: the handler waits for EOF on it
+	Marker  string `json:"marker,omitempty"`
+}
+
+// ops is the handler the test workers run; it runs in the worker process.
+func ops(ctx context.Context, task ipc.Message) (any, error) {
+	var o op
+	if err := task.Decode(&o); err != nil {
+		return nil, err
+	}
+	if o.Started != "" {
+		if err := os.WriteFile(o.Started, []byte(strconv.Itoa(os.Getpid())), 0); err != nil {
+			return nil, err
+		}
+	}
+	switch o.Op {
+	case "square":
+		return o.N * o.N, nil
+	case "pid":
+		return os.Getpid(), nil
+	case "fail":
+		return nil, errors.New(o.Msg)
+	case "exit":
+		os.Exit(o.Code)
+	case "panic":
+		panic(o.Msg)
+	case "sigkill":
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
+	case "hang": // ignores ctx
+		select {}
+	case "gate":
+		if _, err := os.ReadFile(o.Release); err != nil {
+			return nil, err
+		}
+		return map[string]int{"pid": os.Getpid(), "n": o.N}, nil
+	case "waitctx":
+		<-ctx.Done()
+		return "cancelled", nil
+	case "crashonce":
+		f, err := os.OpenFile(o.Marker, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err == nil {
+			f.Close()
+			os.Exit(7)
+		}
+		return os.Getpid(), nil
+	}
+	return nil, fmt.Errorf("unknown op %q", o.Op)
+}
+
+// gate is one pair of FIFOs that hold a "gate" task: the test learns when
+// the task runs (and in which pid) and decides when it ends.
+type gate struct {
+	started, release string
+}
+
+func newGate(t *testing.T) gate {
+	t.Helper()
+	dir := t.TempDir()
+	g := gate{started: dir + "/started", release: dir + "/release"}
+	require.NoError(t, syscall.Mkfifo(g.started, 0o600))
+	require.NoError(t, syscall.Mkfifo(g.release, 0o600))
+	return g
+}
+
+// waitStarted blocks until the handler runs and returns its pid.
+func (g gate) waitStarted(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile(g.started)
+	require.NoError(t, err)
+	pid, err := strconv.Atoi(string(b))
+	require.NoError(t, err)
+	return pid
+}
+
+// open lets the handler return.
+func (g gate) open(t *testing.T) {
+	t.Helper()
+	require.NoError(t, os.WriteFile(g.release, nil, 0))
+}
+
+func (g gate) task(n int) op { return op{Op: "gate", N: n, Started: g.started, Release: g.release} }
+
+// result is what an asynchronous Submit returned.
+type result struct {
+	msg ipc.Message
+	err error
+}
+
+// submitAsync runs Submit in a goroutine.
+func submitAsync(ctx context.Context, p *pool.Pool, task any) <-chan result {
+	ch := make(chan result, 1)
+	go func() {
+		m, err := p.Submit(ctx, task)
+		ch <- result{m, err}
+	}()
+	return ch
+}
+
+// decodeInt decodes an integer result.
+func decodeInt(t *testing.T, m ipc.Message) int {
+	t.Helper()
+	var n int
+	require.NoError(t, m.Decode(&n), "result %s", m)
+	return n
+}
+
+// pidOf asks a pool of one worker for its pid.
+func pidOf(t *testing.T, p *pool.Pool) int {
+	t.Helper()
+	m, err := p.Submit(context.Background(), op{Op: "pid"})
+	require.NoError(t, err)
+	return decodeInt(t, m)
+}
+
+// exists reports whether pid still has a /proc entry (running or zombie).
+func exists(pid int) bool {
+	_, err := os.Stat("/proc/" + strconv.Itoa(pid))
+	return err == nil
+}
+
+// zombies returns our own children that are zombies.
+func zombies() []int {
+	var out []int
+	me := strconv.Itoa(os.Getpid())
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+2:]))
+		if len(f) > 1 && f[0] == "Z" && f[1] == me {
+			pid, _ := strconv.Atoi(e.Name())
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// children returns the pids of our own live children.
+func children() []int {
+	var out []int
+	me := strconv.Itoa(os.Getpid())
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+2:]))
+		if len(f) > 1 && f[1] == me {
+			pid, _ := strconv.Atoi(e.Name())
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// requireNoChildren checks, after Close, that no worker is left: no child
+// process at all, running or zombie.
+func requireNoChildren(t *testing.T) {
+	t.Helper()
+	require.Empty(t, zombies(), "zombie children")
+	require.Empty(t, children(), "children left")
+}
+
+// syncBuffer is a bytes.Buffer safe for the copy goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -1,0 +1,671 @@
+// Package pool runs tasks in a fixed set of forked worker processes, so that
+// CPU-bound work leaves the calling process (an HTTP server, say) responsive:
+// the Go shape of the "offload compute to a forked child" pattern of Node.js's
+// child_process.fork, with the bookkeeping a pool needs (a bounded queue,
+// timeouts, replacement of crashed workers, graceful shutdown).
+//
+// A program registers a task handler under a role with Register and calls
+// childproc.Init first thing in main; New then forks the program K times in
+// that role, and Submit sends a task (any JSON value) to a free worker and
+// returns the handler's result as raw JSON:
+//
+//	func init() {
+//		pool.Register("sum", func(ctx context.Context, task ipc.Message) (any, error) {
+//			var n int
+//			if err := task.Decode(&n); err != nil {
+//				return nil, err
+//			}
+//			sum := 0
+//			for i := 0; i < n; i++ {
+//				sum += i
+//			}
+//			return sum, nil
+//		})
+//	}
+//
+//	func main() {
+//		if childproc.Init() {
+//			return
+//		}
+//		p, err := pool.New(ctx, "sum", pool.Options{Workers: 4})
+//		...
+//		res, err := p.Submit(ctx, 1_000_000)
+//		...
+//		p.Close(ctx)
+//	}
+//
+// Each worker runs one task at a time. Tasks and results travel over the
+// childproc IPC channel (Node's JSON wire format) wrapped in a small envelope
+// that carries a task id.
+package pool
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/ipc"
+)
+
+// Options configure a Pool. The zero value is usable: one worker per CPU, no
+// queue beyond the workers themselves, no timeout, no retry.
+type Options struct {
+	// Workers is the number of worker processes; 0 means runtime.NumCPU().
+	Workers int
+
+	// Queue is how many submitted tasks may wait for a free worker. When
+	// every worker is busy and Queue tasks are waiting, Submit blocks until
+	// one is taken (or its ctx ends). 0 means Submit waits until a worker
+	// takes its task.
+	Queue int
+
+	// TaskTimeout bounds how long one task may run in a worker, counted
+	// from when the worker receives it (time in the queue is not counted).
+	// A worker running a task past it is killed with SIGKILL and replaced,
+	// and the task fails with ErrTaskTimeout (or is retried, see Retry).
+	// 0 means no limit.
+	TaskTimeout time.Duration
+
+	// Retry runs a task a second time, on a new worker, when its worker
+	// crashed or timed out the first time. A task whose handler returned an
+	// error is not retried, nor is one whose caller gave up (Submit's ctx
+	// ended). Use it only for tasks that are safe to run twice.
+	Retry bool
+
+	// Child configures the worker processes (environment, directory,
+	// stdio, …) as for childproc.Fork; nil means the defaults (stdio
+	// inherited from this process). Pipe stdio is not read by the pool: use
+	// Inherit, Ignore or childproc.Writer. Child.Timeout, if set, limits the
+	// life of each worker process; the pool sees the kill as a crash.
+	Child *childproc.Options
+}
+
+// Stats is a snapshot of a Pool's state, see Pool.Stats.
+type Stats struct {
+	Pids    []int // process ids of the live workers
+	Busy    int   // tasks being run by a worker
+	Queued  int   // tasks waiting in the queue for a free worker
+	Waiting int   // Submit calls blocked because the queue is full
+}
+
+// Pool is a set of forked worker processes running one registered role.
+// Its methods are safe for concurrent use.
+type Pool struct {
+	role  string
+	opts  Options
+	child childproc.Options
+	ctx   context.Context // the ctx given to New
+
+	queue   chan *task
+	closing chan struct{} // closed when Submit stops accepting tasks
+	abort   chan struct{} // closed when the pool gives up on its tasks
+	abortE  error         // why; set before abort is closed
+	done    chan struct{} // closed when every supervisor has ended
+
+	mu          sync.Mutex
+	closed      bool // no more tasks are accepted
+	closeCalled bool
+	stopOnce    sync.Once
+	abortOnce   sync.Once
+	senders     sync.WaitGroup // Submit calls that may still send on queue
+	supervisors sync.WaitGroup
+
+	nextID  atomic.Uint64
+	busy    atomic.Int64
+	waiting atomic.Int64
+
+	pidMu sync.Mutex
+	pids  []int // by slot; 0 when the slot has no worker
+}
+
+// task is one Submit call.
+type task struct {
+	ctx     context.Context
+	payload ipc.Message
+
+	once   sync.Once
+	done   chan struct{}
+	result ipc.Message
+	err    error
+}
+
+// finish records the outcome; only the first call counts.
+func (t *task) finish(result ipc.Message, err error) {
+	t.once.Do(func() {
+		t.result, t.err = result, err
+		close(t.done)
+	})
+}
+
+func (t *task) finished() bool {
+	select {
+	case <-t.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// New forks opts.Workers copies of the running program in role (registered
+// with Register; the program's main must call childproc.Init first) and
+// returns once every one of them is ready to take tasks. If one of them
+// cannot start, or ends before it is ready (an unregistered role ends it with
+// status 2), New stops the others and returns an error naming it.
+//
+// ctx bounds the life of the pool: when it ends, the workers are killed,
+// tasks not finished fail with an error matching ErrClosed that carries
+// context.Cause(ctx), and Submit returns such an error. Close must still be
+// called to release the pool's resources.
+func New(ctx context.Context, role string, opts Options) (*Pool, error) {
+	switch {
+	case opts.Workers < 0:
+		return nil, fmt.Errorf("pool: negative Workers %d", opts.Workers)
+	case opts.Queue < 0:
+		return nil, fmt.Errorf("pool: negative Queue %d", opts.Queue)
+	case opts.TaskTimeout < 0:
+		return nil, fmt.Errorf("pool: negative TaskTimeout %v", opts.TaskTimeout)
+	}
+	if opts.Workers == 0 {
+		opts.Workers = runtime.NumCPU()
+	}
+	p := &Pool{
+		role:    role,
+		opts:    opts,
+		ctx:     ctx,
+		queue:   make(chan *task, opts.Queue),
+		closing: make(chan struct{}),
+		abort:   make(chan struct{}),
+		done:    make(chan struct{}),
+		pids:    make([]int, opts.Workers),
+	}
+	if opts.Child != nil {
+		p.child = *opts.Child
+	}
+
+	workers := make([]*worker, opts.Workers)
+	errs := make([]error, opts.Workers)
+	var started sync.WaitGroup
+	for i := range workers {
+		started.Go(func() { workers[i], errs[i] = p.startWorker(i) })
+	}
+	started.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for i, w := range workers {
+			p.retire(i, w)
+		}
+		return nil, err
+	}
+
+	for i, w := range workers {
+		p.supervisors.Add(1)
+		go p.supervise(i, w)
+	}
+	go func() {
+		p.supervisors.Wait()
+		close(p.done)
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+			p.abortWith(fmt.Errorf("%w: %w", ErrClosed, context.Cause(ctx)))
+			p.stopAccepting()
+		case <-p.done:
+		}
+	}()
+	return p, nil
+}
+
+// Submit sends task, encoded with encoding/json (an ipc.Message or
+// json.RawMessage is sent as is), to a free worker and waits for the
+// handler's result, which it returns as raw JSON.
+//
+// When every worker is busy the task waits in the queue; when the queue is
+// full as well, Submit blocks until there is room. If ctx ends first, Submit
+// returns ctx.Err(): a task still in the queue is then dropped, and a task
+// already running has its handler's ctx cancelled, its result discarded,
+// and its worker kept.
+//
+// The error is a *TaskError when the handler returned an error, a
+// *WorkerError (ErrWorkerCrashed, ErrTaskTimeout) when the worker died or
+// was killed while running the task, an error matching ErrClosed when the
+// pool was closed before the task was accepted or abandoned it (see Close),
+// or an encoding error when task cannot be encoded as JSON.
+func (p *Pool) Submit(ctx context.Context, task any) (ipc.Message, error) {
+	payload, err := json.Marshal(task)
+	if err != nil {
+		return nil, fmt.Errorf("pool: encode task: %w", err)
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, p.closedErr()
+	}
+	p.senders.Add(1)
+	p.mu.Unlock()
+
+	t := newTask(ctx, payload)
+	err = p.enqueue(ctx, t)
+	p.senders.Done()
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-t.done:
+	case <-ctx.Done():
+		t.finish(nil, ctx.Err())
+	}
+	return t.result, t.err
+}
+
+func newTask(ctx context.Context, payload ipc.Message) *task {
+	return &task{ctx: ctx, payload: payload, done: make(chan struct{})}
+}
+
+// enqueue puts t in the queue, blocking while it is full.
+func (p *Pool) enqueue(ctx context.Context, t *task) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case p.queue <- t:
+		return nil
+	default:
+	}
+	p.waiting.Add(1)
+	defer p.waiting.Add(-1)
+	select {
+	case p.queue <- t:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-p.closing:
+		return p.closedErr()
+	}
+}
+
+// closedErr is ErrClosed, with the reason when the ctx given to New ended.
+func (p *Pool) closedErr() error {
+	if p.ctx.Err() != nil {
+		return fmt.Errorf("%w: %w", ErrClosed, context.Cause(p.ctx))
+	}
+	return ErrClosed
+}
+
+// Close stops the pool gracefully: Submit returns ErrClosed from then on
+// (calls blocked on a full queue included), every task already accepted,
+// running or queued, runs to completion, and then every worker is told to
+// stop (its IPC channel is closed) and waited for. Close returns nil once
+// all of that is done.
+//
+// If ctx ends first, the workers are killed with SIGKILL, the tasks not
+// finished fail with an error matching ErrClosed, and Close returns
+// ctx.Err() once the workers are gone. Either way no worker process is left
+// behind, running or zombie. A second Close returns ErrClosed.
+func (p *Pool) Close(ctx context.Context) error {
+	p.mu.Lock()
+	if p.closeCalled {
+		p.mu.Unlock()
+		return ErrClosed
+	}
+	p.closeCalled = true
+	p.mu.Unlock()
+
+	p.stopAccepting()
+	select {
+	case <-p.done:
+		return nil
+	case <-ctx.Done():
+	}
+	p.abortWith(fmt.Errorf("%w before the task finished: %w", ErrClosed, context.Cause(ctx)))
+	<-p.done
+	return ctx.Err()
+}
+
+// Stats returns a snapshot of the pool's workers and tasks.
+func (p *Pool) Stats() Stats {
+	p.pidMu.Lock()
+	var pids []int
+	for _, pid := range p.pids {
+		if pid != 0 {
+			pids = append(pids, pid)
+		}
+	}
+	p.pidMu.Unlock()
+	return Stats{
+		Pids:    pids,
+		Busy:    int(p.busy.Load()),
+		Queued:  len(p.queue),
+		Waiting: int(p.waiting.Load()),
+	}
+}
+
+// stopAccepting makes Submit refuse new tasks, waits for the Submit calls
+// that could still enqueue, and closes the queue, so that the supervisors
+// end once it is empty.
+func (p *Pool) stopAccepting() {
+	p.stopOnce.Do(func() {
+		p.mu.Lock()
+		p.closed = true
+		close(p.closing)
+		p.mu.Unlock()
+		p.senders.Wait()
+		close(p.queue)
+	})
+}
+
+// abortWith makes the supervisors kill their workers and fail every task
+// left with err.
+func (p *Pool) abortWith(err error) {
+	p.abortOnce.Do(func() {
+		p.abortE = err
+		close(p.abort)
+	})
+}
+
+func (p *Pool) aborted() bool {
+	select {
+	case <-p.abort:
+		return true
+	default:
+		return false
+	}
+}
+
+func (p *Pool) setPid(slot, pid int) {
+	p.pidMu.Lock()
+	p.pids[slot] = pid
+	p.pidMu.Unlock()
+}
+
+// worker is one forked worker process.
+type worker struct {
+	proc   *childproc.Process
+	events <-chan childproc.Event
+	cancel context.CancelFunc // ends the ctx the worker was forked with
+}
+
+// kill ends the worker at once: SIGKILL to it, then its ctx is cancelled so
+// anything it started is killed as well.
+func (w *worker) kill() {
+	w.proc.Kill(syscall.SIGKILL)
+	w.cancel()
+}
+
+// supervise runs the tasks of one worker slot until the queue is closed and
+// empty, replacing the worker whenever it dies.
+func (p *Pool) supervise(slot int, w *worker) {
+	defer p.supervisors.Done()
+	abort := p.abort
+	for {
+		var events <-chan childproc.Event
+		if w != nil {
+			events = w.events
+		}
+		select {
+		case t, ok := <-p.queue:
+			if !ok {
+				p.retire(slot, w)
+				return
+			}
+			w = p.runTask(slot, w, t)
+		case ev, ok := <-events:
+			if ok && ev.Kind != childproc.EventClose {
+				continue
+			}
+			// The worker died while idle: replace it now, or when the
+			// next task comes if it cannot start.
+			p.reap(slot, w)
+			w, _ = p.startWorker(slot)
+		case <-abort:
+			abort = nil
+			if w != nil {
+				w.kill()
+				p.reap(slot, w)
+				w = nil
+			}
+		}
+	}
+}
+
+// runTask runs t on w (or on a new worker when w is nil or dies), finishes
+// t and returns the worker to use next, nil if there is none.
+func (p *Pool) runTask(slot int, w *worker, t *task) *worker {
+	if t.finished() {
+		return w // the caller gave up while the task was queued
+	}
+	attempts := 1
+	if p.opts.Retry {
+		attempts = 2
+	}
+	resent := false
+	for attempt := 1; ; {
+		if p.aborted() {
+			t.finish(nil, p.abortE)
+			return w
+		}
+		if w == nil {
+			var err error
+			if w, err = p.startWorker(slot); err != nil {
+				t.finish(nil, err)
+				return nil
+			}
+		}
+		res, st, err := p.exec(slot, w, t)
+		switch st {
+		case alive:
+			t.finish(res, err)
+			return w
+		case unsent:
+			// The worker was gone before it got the task (it died while
+			// idle and its end was not seen yet): use a new one.
+			w.kill()
+			p.reap(slot, w)
+			w = nil
+			if resent {
+				t.finish(nil, err)
+				return nil
+			}
+			resent = true
+			continue
+		}
+		// The worker died running the task; exec has reaped it.
+		w = nil
+		var we *WorkerError
+		if errors.As(err, &we) {
+			we.Attempt = attempt
+			if attempt < attempts && !t.finished() && !p.aborted() {
+				attempt++
+				continue
+			}
+		}
+		t.finish(nil, err)
+		if !p.aborted() {
+			w, _ = p.startWorker(slot)
+		}
+		return w
+	}
+}
+
+type execState int
+
+const (
+	alive  execState = iota // the worker answered (result or handler error) and lives on
+	unsent                  // the task could not be sent
+	dead                    // the worker ended while running the task
+)
+
+// exec sends t to w and waits for its answer, its death, its timeout or the
+// pool's abort.
+func (p *Pool) exec(slot int, w *worker, t *task) (ipc.Message, execState, error) {
+	id := p.nextID.Add(1)
+	if err := w.proc.Send(request{ID: id, Task: t.payload}); err != nil {
+		if errors.Is(err, ipc.ErrTooLarge) {
+			return nil, alive, fmt.Errorf("pool: send task: %w", err)
+		}
+		return nil, unsent, fmt.Errorf("pool: send task to worker pid %d (role %s): %w", w.proc.Pid, p.role, err)
+	}
+	p.busy.Add(1)
+	defer p.busy.Add(-1)
+
+	var timeout <-chan time.Time
+	if p.opts.TaskTimeout > 0 {
+		tm := time.NewTimer(p.opts.TaskTimeout)
+		defer tm.Stop()
+		timeout = tm.C
+	}
+	callerGone, abort := t.ctx.Done(), p.abort
+	var killedFor error // ErrTaskTimeout or the abort error
+	var last childproc.Event
+	for dying := false; !dying; {
+		select {
+		case ev, ok := <-w.events:
+			if !ok || ev.Kind == childproc.EventClose {
+				last, dying = ev, true
+				continue
+			}
+			if ev.Kind != childproc.EventMessage || killedFor != nil {
+				continue
+			}
+			var r reply
+			if ev.Message.Decode(&r) != nil || r.ID != id {
+				continue
+			}
+			if r.Error != nil {
+				return nil, alive, &TaskError{Role: p.role, Pid: w.proc.Pid, Message: *r.Error}
+			}
+			return r.Result, alive, nil
+		case <-timeout:
+			timeout = nil
+			if killedFor == nil {
+				killedFor = ErrTaskTimeout
+				w.kill()
+			}
+		case <-callerGone:
+			callerGone = nil
+			t.finish(nil, t.ctx.Err())
+			w.proc.Send(request{ID: id, Cancel: true}) // an error means it died: seen above
+		case <-abort:
+			abort = nil
+			if killedFor == nil {
+				killedFor = p.abortE
+				w.kill()
+			}
+		}
+	}
+	p.reap(slot, w)
+	switch {
+	case killedFor == nil || killedFor == ErrTaskTimeout:
+		if killedFor == nil {
+			killedFor = ErrWorkerCrashed
+		}
+		code, sig := last.ExitCode, last.Signal
+		if last.Kind != childproc.EventClose {
+			code, sig = exitStatus(w.proc.Wait())
+		}
+		return nil, dead, &WorkerError{
+			Role: p.role, Pid: w.proc.Pid, ExitCode: code, Signal: sig,
+			Timeout: p.opts.TaskTimeout, Err: killedFor,
+		}
+	default:
+		return nil, dead, killedFor
+	}
+}
+
+// exitStatus reads the exit code and signal out of Wait's error.
+func exitStatus(err error) (int, syscall.Signal) {
+	var ee *childproc.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode, ee.Signal
+	}
+	if err != nil {
+		return -1, 0
+	}
+	return 0, 0
+}
+
+// startWorker forks a worker for slot and waits until it is ready. If the
+// pool aborts meanwhile, the worker is killed and the abort error returned.
+func (p *Pool) startWorker(slot int) (*worker, error) {
+	if p.aborted() {
+		return nil, p.abortE
+	}
+	wctx, cancel := context.WithCancel(p.ctx)
+	proc, err := childproc.Fork(wctx, p.role, nil, &p.child)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("pool: start worker (role %s): %w", p.role, err)
+	}
+	w := &worker{proc: proc, events: proc.Events(), cancel: cancel}
+	p.setPid(slot, proc.Pid)
+	abort := p.abort
+	for {
+		select {
+		case ev, ok := <-w.events:
+			if ok && ev.Kind == childproc.EventMessage {
+				var r reply
+				if ev.Message.Decode(&r) == nil && r.Ready {
+					return w, nil
+				}
+				continue
+			}
+			if ok && ev.Kind != childproc.EventClose {
+				continue
+			}
+			p.reap(slot, w)
+			if p.aborted() {
+				return nil, p.abortE
+			}
+			code, sig := exitStatus(proc.Wait())
+			how := fmt.Sprintf("exit status %d", code)
+			if sig != 0 {
+				how = fmt.Sprintf("killed by signal %d (%v)", int(sig), sig)
+			}
+			return nil, fmt.Errorf("pool: worker pid %d (role %s) ended before it was ready: %s", proc.Pid, p.role, how)
+		case <-abort:
+			abort = nil
+			w.kill()
+		}
+	}
+}
+
+// reap reads w's events to the end and waits for it: call it only once w
+// has ended or has been killed.
+func (p *Pool) reap(slot int, w *worker) {
+	for range w.events {
+	}
+	w.cancel()
+	w.proc.Wait()
+	p.setPid(slot, 0)
+}
+
+// retire stops an idle worker gracefully: its channel is closed, which ends
+// the worker's loop, and it is waited for; if the pool aborts meanwhile it
+// is killed.
+func (p *Pool) retire(slot int, w *worker) {
+	if w == nil {
+		return
+	}
+	w.proc.Disconnect()
+	abort := p.abort
+	for {
+		select {
+		case _, ok := <-w.events:
+			if !ok {
+				w.cancel()
+				w.proc.Wait()
+				p.setPid(slot, 0)
+				return
+			}
+		case <-abort:
+			abort = nil
+			w.kill()
+		}
+	}
+}
