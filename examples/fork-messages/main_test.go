@@ -1,0 +1,40 @@
+package main_test
+
+import (
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// build compiles the example into dir and returns the binary's path.
+func build(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "fork-messages")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+	return bin
+}
+
+func TestParentAndChildExchangeMessages(t *testing.T) {
+	bin := build(t)
+	cmd := exec.Command(bin, "-count", "3", "-interval", "10ms")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "stderr: %s", stderr.String())
+	assert.Equal(t, `Message from parent: {"hello":"world"}
+Message from child: {"counter":0}
+Message from child: {"counter":1}
+Message from child: {"counter":2}
+`, stdout.String())
+	assert.Empty(t, stderr.String())
+	assert.Equal(t, 0, cmd.ProcessState.ExitCode())
+}
