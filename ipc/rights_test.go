@@ -1,0 +1,209 @@
+package ipc
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	return len(ents)
+}
+
+func inode(t *testing.T, f *os.File) uint64 {
+	t.Helper()
+	st, err := f.Stat()
+	require.NoError(t, err)
+	return st.Sys().(*syscall.Stat_t).Ino
+}
+
+func TestSendFilePipe(t *testing.T) {
+	a, b := pair(t, nil)
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	require.NoError(t, a.SendFile(map[string]string{"kind": "pipe"}, w))
+	w.Close() // the receiver has its own copy now
+
+	m, f, err := b.RecvFile()
+	require.NoError(t, err)
+	require.NotNil(t, f)
+	defer f.Close()
+	assert.JSONEq(t, `{"kind":"pipe"}`, m.String(), "the envelope is unwrapped")
+	assertCloexec(t, int(f.Fd()))
+
+	_, err = f.Write([]byte("through the passed pipe"))
+	require.NoError(t, err)
+	f.Close()
+	got, err := io.ReadAll(r)
+	require.NoError(t, err)
+	assert.Equal(t, "through the passed pipe", string(got))
+
+	// The sender skips the receiver's NODE_HANDLE_ACK.
+	require.NoError(t, b.Send("next"))
+	m, err = a.Recv()
+	require.NoError(t, err)
+	assert.Equal(t, `"next"`, m.String())
+}
+
+func TestSendFileListener(t *testing.T) {
+	a, b := pair(t, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	lf, err := ln.(*net.TCPListener).File()
+	require.NoError(t, err)
+	require.NoError(t, a.SendFile(Message(`{"raw":true}`), lf))
+	lf.Close()
+	ln.Close()
+
+	m, f, err := b.RecvFile()
+	require.NoError(t, err)
+	require.NotNil(t, f)
+	assert.Equal(t, `{"raw":true}`, m.String())
+	ln2, err := net.FileListener(f)
+	require.NoError(t, err)
+	f.Close()
+	defer ln2.Close()
+	go func() {
+		c, err := ln2.Accept()
+		if err != nil {
+			return
+		}
+		fmt.Fprintln(c, "accepted by the receiver")
+		c.Close()
+	}()
+	c, err := net.Dial("tcp", ln2.Addr().String())
+	require.NoError(t, err)
+	defer c.Close()
+	line, err := bufio.NewReader(c).ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, "accepted by the receiver\n", line)
+}
+
+// TestFDAssociation sends many messages, some with descriptors, before the
+// receiver reads anything, so that reads coalesce several messages; each
+// descriptor must come back with its own message.
+func TestFDAssociation(t *testing.T) {
+	a, b := pair(t, nil)
+	before := openFDs(t)
+	type item struct {
+		I   int    `json:"i"`
+		Ino uint64 `json:"ino"`
+		Pad string `json:"pad"`
+	}
+	const n = 300
+	// The sender runs ahead of the receiver (bounded by the socket
+	// buffer), so reads coalesce several messages.
+	var files []*os.File
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range n {
+			pad := strings.Repeat("p", (i*7919)%5000)
+			if i%3 == 1 {
+				r, w, err := os.Pipe()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				files = append(files, r, w)
+				st, _ := r.Stat()
+				if err := a.SendFile(item{I: i, Ino: st.Sys().(*syscall.Stat_t).Ino, Pad: pad}, r); err != nil {
+					t.Error(err)
+					return
+				}
+			} else if err := a.Send(item{I: i, Pad: pad}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for i := range n {
+		m, f, err := b.RecvFile()
+		require.NoError(t, err)
+		var it item
+		require.NoError(t, m.Decode(&it))
+		require.Equal(t, i, it.I)
+		if i%3 == 1 {
+			require.NotNil(t, f, "message %d lost its descriptor", i)
+			require.Equal(t, it.Ino, inode(t, f), "message %d got another message's descriptor", i)
+			f.Close()
+		} else {
+			require.Nil(t, f, "message %d got a descriptor", i)
+		}
+	}
+	<-done
+	for _, f := range files {
+		f.Close()
+	}
+	assert.Equal(t, before, openFDs(t), "no descriptor leaked")
+}
+
+func TestRecvClosesUnwantedFD(t *testing.T) {
+	a, b := pair(t, nil)
+	before := openFDs(t)
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	require.NoError(t, a.SendFile("with fd", r))
+	r.Close()
+	m, err := b.Recv()
+	require.NoError(t, err)
+	assert.Equal(t, `"with fd"`, m.String())
+	// The read end was closed by Recv: writing now fails with EPIPE.
+	_, err = w.Write([]byte("x"))
+	assert.ErrorIs(t, err, syscall.EPIPE)
+	w.Close()
+	assert.Equal(t, before, openFDs(t))
+}
+
+func TestCloseDropsQueuedFDs(t *testing.T) {
+	before := openFDs(t)
+	ch, raw := rawPair(t, nil)
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	// A descriptor with an incomplete line: it waits in the queue.
+	_, _, err = raw.WriteMsgUnix([]byte(`{"partial":`), syscall.UnixRights(int(r.Fd())), nil)
+	require.NoError(t, err)
+	r.Close()
+	done := make(chan error)
+	go func() {
+		_, err := ch.Recv()
+		done <- err
+	}()
+	for ch.rmu.TryLock() { // wait until Recv holds the reader
+		ch.rmu.Unlock()
+	}
+	time.Sleep(50 * time.Millisecond)
+	require.NoError(t, ch.Close())
+	assert.ErrorIs(t, <-done, net.ErrClosed)
+	// The queued read end is closed: writing fails with EPIPE.
+	_, err = w.Write([]byte("x"))
+	assert.ErrorIs(t, err, syscall.EPIPE)
+	w.Close()
+	raw.Close()
+	assert.Equal(t, before, openFDs(t))
+}
+
+func TestSendFileNil(t *testing.T) {
+	a, _ := pair(t, nil)
+	assert.Error(t, a.SendFile(1, nil))
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	r.Close()
+	w.Close()
+	assert.Error(t, a.SendFile(1, r), "closed file")
+}
