@@ -2,7 +2,11 @@ package bench
 
 import (
 	"context"
+	"os"
+	"os/exec"
 	"testing"
+
+	"github.com/spawnkit/spawnkit/ipc"
 )
 
 // The Go benchmarks. Run them with
@@ -85,6 +89,49 @@ func BenchmarkForkRoundTrip(b *testing.B) {
 	if err := pe.RoundTrips(b.N); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// BenchmarkChannelRoundTrip is BenchmarkForkRoundTrip without childproc:
+// a bare ipc.Channel on both sides (the child started with os/exec), the
+// parent receiving on its own goroutine rather than through Events. The
+// difference between the two is what Process.Send/Events add.
+func BenchmarkChannelRoundTrip(b *testing.B) {
+	parent, child, err := ipc.Pair()
+	if err != nil {
+		b.Fatal(err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), rawEchoEnv+"=1", "NODE_CHANNEL_FD=3")
+	cmd.ExtraFiles = []*os.File{child}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	child.Close()
+	b.Cleanup(func() { parent.Close(); cmd.Wait() })
+	rt := func(n int) {
+		for i := 0; i < n; i++ {
+			if err := parent.Send(Ping{Op: "ping", Seq: i, TS: "2026-11-26T00:00:00Z"}); err != nil {
+				b.Fatal(err)
+			}
+			m, err := parent.Recv()
+			if err != nil {
+				b.Fatal(err)
+			}
+			var back Ping
+			if err := m.Decode(&back); err != nil || back.Seq != i {
+				b.Fatal(err, back.Seq, i)
+			}
+		}
+	}
+	rt(100)
+	b.ReportAllocs()
+	b.ResetTimer()
+	rt(b.N)
 }
 
 func BenchmarkIPCSendSmall(b *testing.B) {
