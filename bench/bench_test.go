@@ -174,7 +174,7 @@ func BenchmarkPipeline64MiB(b *testing.B) {
 	for name, fn := range extraPipelineBench {
 		variants[name] = fn
 	}
-	for _, name := range []string{ImplSpawnkit, "childproc", ImplOSExec, ImplSh} {
+	for _, name := range []string{ImplSpawnkit, "parse", "childproc", ImplOSExec, ImplSh} {
 		fn := variants[name]
 		if fn == nil {
 			continue
