@@ -25,6 +25,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -94,8 +95,15 @@ func child(ctx context.Context, parent *ipc.Channel) error {
 		defer close(messages)
 		for {
 			m, err := parent.Recv()
+			var bad *ipc.SyntaxError
+			if errors.As(err, &bad) {
+				fmt.Fprintln(os.Stderr, "child:", err)
+				continue // the line is skipped; the channel stays usable
+			}
 			if err != nil {
-				if !errors.Is(err, io.EOF) {
+				// EOF: the parent disconnected; ErrClosed: we are
+				// stopping (SIGTERM) and Init closed the channel.
+				if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 					fmt.Fprintln(os.Stderr, "child:", err)
 				}
 				return

@@ -1,9 +1,11 @@
 package main_test
 
 import (
+	"bufio"
 	"bytes"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -37,4 +39,32 @@ Message from child: {"counter":2}
 `, stdout.String())
 	assert.Empty(t, stderr.String())
 	assert.Equal(t, 0, cmd.ProcessState.ExitCode())
+}
+
+func TestCountZeroRunsUntilSIGTERM(t *testing.T) {
+	bin := build(t)
+	cmd := exec.Command(bin, "-interval", "10ms")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	sc := bufio.NewScanner(stdout)
+	var lines []string
+	for len(lines) < 4 && sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	require.Equal(t, []string{
+		`Message from parent: {"hello":"world"}`,
+		`Message from child: {"counter":0}`,
+		`Message from child: {"counter":1}`,
+		`Message from child: {"counter":2}`,
+	}, lines)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	// The child shares the parent's stdout: EOF means both have exited.
+	for sc.Scan() {
+		assert.Regexp(t, `^Message from child: \{"counter":\d+\}$`, sc.Text())
+	}
+	require.NoError(t, cmd.Wait(), "stderr: %s", stderr.String())
+	assert.Empty(t, stderr.String())
 }
