@@ -1,0 +1,145 @@
+package cluster
+
+import (
+	"context"
+	"log"
+	"os"
+	"runtime"
+	"time"
+)
+
+// Defaults for the zero fields of Config.
+const (
+	DefaultShutdownTimeout   = 30 * time.Second
+	DefaultReadyTimeout      = 30 * time.Second
+	DefaultHeartbeatInterval = time.Second
+	DefaultHeartbeatTimeout  = 10 * time.Second
+	DefaultRestartDelay      = 100 * time.Millisecond
+	DefaultMaxRestartDelay   = 10 * time.Second
+	DefaultCrashLimit        = 5
+	DefaultCrashWindow       = 30 * time.Second
+)
+
+// Config describes a cluster. The zero value of every field is a sensible
+// default; only Worker is required by Run.
+type Config struct {
+	// Workers is the number of worker processes; 0 means runtime.NumCPU().
+	Workers int
+
+	// Worker is the code every worker process runs (Run calls it in
+	// workers, never in the primary). Its ctx is cancelled when the primary
+	// asks the worker to stop (Shutdown, Reload), when the worker receives
+	// SIGTERM or SIGINT, or when the channel to the primary closes; it
+	// should then stop accepting, finish what it started, and return.
+	// Returning nil (or ctx's error after a stop) makes Run return nil.
+	Worker func(ctx context.Context, w *Worker) error
+
+	// Primary, if set, runs in the primary next to the supervisor once the
+	// workers are started, typically to read Primary.Events and Broadcast
+	// shared state. Its ctx is cancelled when the cluster begins to shut
+	// down. An error it returns shuts the cluster down and is returned by
+	// Run.
+	Primary func(ctx context.Context, p *Primary) error
+
+	// Executable is the program workers run; "" means the running
+	// executable (os.Executable, resolved once at Start). The path is
+	// opened anew for every worker started, so after a new binary was
+	// installed at that path (renamed over the old one) Reload and crash
+	// restarts run the new binary.
+	Executable string
+	// Args are the workers' arguments; nil means os.Args[1:], so workers
+	// see the same flags as the primary. Use an empty non-nil slice for
+	// none.
+	Args []string
+	// Env holds "K=V" pairs added to the workers' environment (on top of
+	// the primary's).
+	Env []string
+
+	// ReusePort makes each worker bind its own socket with SO_REUSEPORT
+	// (Linux balances connections over them by hash) instead of sharing
+	// the one socket the primary opened. The primary still resolves port 0
+	// once, so every worker binds the same port. Only TCP supports it.
+	// A stopping worker's socket is closed with the connections still
+	// queued on it, which the kernel resets unless the sysctl
+	// net.ipv4.tcp_migrate_req is 1: rolling restarts are only
+	// connection-loss free in the default, shared-socket mode.
+	ReusePort bool
+
+	// ManualReady makes a worker count as up only when it calls
+	// Worker.Ready; otherwise its first successful Listen does.
+	ManualReady bool
+
+	// ReadyTimeout bounds the time from starting a worker to its being
+	// ready; a worker that is late is killed (SIGKILL) and counts as a
+	// crash. Default DefaultReadyTimeout.
+	ReadyTimeout time.Duration
+
+	// ShutdownTimeout bounds the time a worker asked to stop has to drain
+	// and exit before it is killed with SIGKILL. Default
+	// DefaultShutdownTimeout.
+	ShutdownTimeout time.Duration
+
+	// HeartbeatInterval is how often the primary pings each worker once it
+	// is online; a worker that leaves pings unanswered for
+	// HeartbeatTimeout is killed with SIGKILL and replaced. Defaults
+	// DefaultHeartbeatInterval and DefaultHeartbeatTimeout; a negative
+	// HeartbeatInterval turns heartbeats off. Pings are answered by the
+	// package's own goroutine in the worker, so a busy handler does not
+	// miss them; a stopped, deadlocked-at-the-runtime or swapping process
+	// does.
+	HeartbeatInterval time.Duration
+	HeartbeatTimeout  time.Duration
+
+	// RestartDelay is the wait before replacing a worker that died; it
+	// doubles for every other death of that slot within CrashWindow, up to
+	// MaxRestartDelay. Defaults DefaultRestartDelay and
+	// DefaultMaxRestartDelay.
+	RestartDelay    time.Duration
+	MaxRestartDelay time.Duration
+
+	// CrashLimit deaths of one slot's workers within CrashWindow make the
+	// primary stop restarting that slot: it emits EventCrashLoop and logs
+	// the fact on ErrorLog. Reload tries such a slot again. When every slot
+	// has been given up, the cluster shuts down and Wait (and Run) return
+	// an error matching ErrCrashLoop. Defaults DefaultCrashLimit and
+	// DefaultCrashWindow.
+	CrashLimit  int
+	CrashWindow time.Duration
+
+	// ErrorLog receives the lines that must not go unnoticed: a slot given
+	// up, a worker killed for missing heartbeats or drain time, a failed
+	// reload under Run. nil means a logger on os.Stderr with the prefix
+	// "cluster: ".
+	ErrorLog *log.Logger
+}
+
+// withDefaults returns c with its zero fields filled in.
+func (c Config) withDefaults() Config {
+	if c.Workers <= 0 {
+		c.Workers = runtime.NumCPU()
+	}
+	if c.Args == nil {
+		c.Args = os.Args[1:]
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.ReadyTimeout, DefaultReadyTimeout)
+	def(&c.ShutdownTimeout, DefaultShutdownTimeout)
+	if c.HeartbeatInterval == 0 {
+		c.HeartbeatInterval = DefaultHeartbeatInterval
+	}
+	def(&c.HeartbeatTimeout, DefaultHeartbeatTimeout)
+	def(&c.RestartDelay, DefaultRestartDelay)
+	def(&c.MaxRestartDelay, DefaultMaxRestartDelay)
+	def(&c.CrashWindow, DefaultCrashWindow)
+	if c.CrashLimit <= 0 {
+		c.CrashLimit = DefaultCrashLimit
+	}
+	if c.ErrorLog == nil {
+		c.ErrorLog = log.New(os.Stderr, "cluster: ", log.LstdFlags)
+	}
+	return c
+}

@@ -1,0 +1,70 @@
+package cluster
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+
+	"github.com/spawnkit/spawnkit/ipc"
+)
+
+// The environment variable that makes a process a worker: "ID:SLOT". Run
+// reads it, and removes it so that the worker's own children are not
+// workers.
+const workerEnv = "SPAWNKIT_CLUSTER_WORKER"
+
+// Operations of the wire protocol between the primary and a worker. Every
+// message on the channel is one envelope; user messages travel in Data of
+// an opMessage envelope, untouched.
+const (
+	// worker → primary
+	opOnline    = "online"    // the worker's Run started
+	opListen    = "listen"    // please give me a socket for Network, Addr; Seq
+	opListening = "listening" // Listen succeeded at Addr
+	opReady     = "ready"     // Worker.Ready
+	opPong      = "pong"      // answer to opPing, Seq
+	// primary → worker
+	opPing        = "ping"         // Seq
+	opListenReply = "listen-reply" // Seq; the socket (with SendFile), or Addr (ReusePort) or Err
+	opStop        = "stop"         // stop accepting, drain, return
+	// both ways
+	opMessage = "message" // Data
+)
+
+// envelope is one protocol message.
+type envelope struct {
+	Op        string      `json:"spawnkitCluster"`
+	Seq       uint64      `json:"seq,omitempty"`
+	Network   string      `json:"network,omitempty"`
+	Addr      string      `json:"addr,omitempty"`
+	ReusePort bool        `json:"reusePort,omitempty"`
+	Err       string      `json:"err,omitempty"`
+	Data      ipc.Message `json:"data,omitempty"`
+}
+
+// encode turns a user value into the raw JSON a message carries: an
+// ipc.Message or json.RawMessage as is, anything else with encoding/json
+// (without HTML escaping, as ipc.Channel.Send does).
+func encode(v any) (ipc.Message, error) {
+	switch m := v.(type) {
+	case ipc.Message:
+		if len(m) == 0 {
+			return nil, errEmptyMessage
+		}
+		return m, nil
+	case json.RawMessage:
+		if len(m) == 0 {
+			return nil, errEmptyMessage
+		}
+		return ipc.Message(m), nil
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return ipc.Message(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), nil
+}
+
+var errEmptyMessage = errors.New("empty raw message")

@@ -1,0 +1,162 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spawnkit/spawnkit/ipc"
+)
+
+// Run runs the cluster and returns when it has ended; call it from main.
+//
+// In the primary (IsPrimary) it starts the workers (see Start), runs
+// Config.Primary if set, and then handles signals: SIGUSR2 reloads the
+// workers one by one (Primary.Reload; a failed reload is logged on
+// Config.ErrorLog and the cluster keeps running), SIGTERM and SIGINT shut
+// down gracefully (Primary.Shutdown), and a second SIGTERM or SIGINT kills
+// the workers still draining. The end of ctx shuts down gracefully too. Run
+// returns nil after such a shutdown; an error when the cluster could not
+// start, when Config.Primary returned one, or when every slot was given up
+// as a crash loop (matching ErrCrashLoop).
+//
+// In a worker (IsWorker) it runs Config.Worker with ctx and a Worker, and
+// returns what it returns; nil when it returns ctx's error after the
+// primary asked it to stop, or after SIGTERM or SIGINT. The worker's main
+// should then simply return (or exit with a non-zero status on an error).
+func Run(ctx context.Context, cfg Config) error {
+	if cfg.Worker == nil {
+		return errors.New("cluster: Config.Worker is nil")
+	}
+	if IsWorker() {
+		return runWorker(ctx, cfg)
+	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR2)
+	defer signal.Stop(sigs)
+
+	p, err := Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	cfg = p.cfg
+	hookDone := make(chan error, 1)
+	if cfg.Primary != nil {
+		go func() { hookDone <- cfg.Primary(p.closingCtx, p) }()
+	} else {
+		hookDone <- nil
+	}
+	var hookErr error
+	hookRunning := cfg.Primary != nil
+	reloadDone := make(chan struct{}, 1)
+	reloading, terminating := false, false
+	for {
+		select {
+		case s := <-sigs:
+			switch s {
+			case syscall.SIGUSR2:
+				if reloading {
+					cfg.ErrorLog.Printf("SIGUSR2: a reload is already running")
+					continue
+				}
+				reloading = true
+				go func() {
+					if err := p.Reload(p.closingCtx); err != nil && !errors.Is(err, ErrClosed) {
+						cfg.ErrorLog.Printf("ERROR: reload: %v", err)
+					}
+					reloadDone <- struct{}{}
+				}()
+			default:
+				if !terminating {
+					terminating = true
+					p.beginShutdown(nil)
+					continue
+				}
+				cfg.ErrorLog.Printf("%v again: killing the workers", s)
+				ctx, cancel := context.WithCancel(context.Background())
+				cancel()
+				go p.Shutdown(ctx)
+			}
+		case <-reloadDone:
+			reloading = false
+		case err := <-hookDone:
+			hookRunning = false
+			if err != nil {
+				hookErr = fmt.Errorf("cluster: primary: %w", err)
+				p.beginShutdown(nil)
+			}
+		case <-p.done:
+			if reloading {
+				<-reloadDone
+			}
+			if hookRunning {
+				if err := <-hookDone; err != nil && hookErr == nil {
+					hookErr = fmt.Errorf("cluster: primary: %w", err)
+				}
+			}
+			if hookErr != nil {
+				return hookErr
+			}
+			return p.Wait()
+		}
+	}
+}
+
+// runWorker is Run in a worker process.
+func runWorker(ctx context.Context, cfg Config) error {
+	ch, err := ipc.FromParent()
+	if err != nil {
+		return fmt.Errorf("cluster: worker %d: %w", self.id, err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w := &Worker{
+		ID:       self.id,
+		Slot:     self.slot,
+		ch:       ch,
+		cancel:   cancel,
+		messages: newQueue[ipc.Message](messagesKept),
+		gone:     make(chan struct{}),
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
+	signalled := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+			close(signalled)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
+	current.Lock()
+	current.w = w
+	current.Unlock()
+	defer func() {
+		current.Lock()
+		current.w = nil
+		current.Unlock()
+	}()
+
+	go w.receive()
+	ch.Send(envelope{Op: opOnline})
+	err = cfg.Worker(ctx, w)
+	if err != nil && errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		select {
+		case <-signalled:
+			err = nil
+		default:
+			if w.Stopping() {
+				err = nil
+			}
+		}
+	}
+	ch.Close()
+	<-w.gone
+	return err
+}

@@ -1,0 +1,339 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/ipc"
+)
+
+// read handles what a worker sends until its channel closes.
+func (p *Primary) read(w *worker) {
+	defer p.wg.Done()
+	defer close(w.readerDone)
+	for {
+		m, err := w.ch.Recv()
+		if err != nil {
+			if errors.As(err, new(*ipc.SyntaxError)) {
+				continue
+			}
+			return
+		}
+		var env envelope
+		if m.Decode(&env) != nil {
+			continue
+		}
+		switch env.Op {
+		case opOnline:
+			w.mu.Lock()
+			first := !w.isOnline
+			w.isOnline = true
+			w.lastPong = time.Now()
+			w.mu.Unlock()
+			if first {
+				close(w.online)
+				p.emit(Event{Kind: EventOnline, Worker: w.info})
+			}
+		case opPong:
+			w.mu.Lock()
+			w.lastPong = time.Now()
+			w.mu.Unlock()
+		case opListen:
+			p.handleListen(w, env)
+		case opListening:
+			p.emit(Event{Kind: EventListening, Worker: w.info, Addr: env.Addr})
+			if !p.cfg.ManualReady {
+				p.markReady(w)
+			}
+		case opReady:
+			p.markReady(w)
+		case opMessage:
+			p.emit(Event{Kind: EventMessage, Worker: w.info, Message: env.Data})
+		}
+	}
+}
+
+// markReady records that w counts as up; only the first call counts.
+func (p *Primary) markReady(w *worker) {
+	w.mu.Lock()
+	first := !w.isReady
+	w.isReady = true
+	w.mu.Unlock()
+	if first {
+		p.emit(Event{Kind: EventReady, Worker: w.info})
+		close(w.ready)
+	}
+}
+
+// handleListen answers a worker's Listen: the socket itself (shared mode)
+// or the address to bind (ReusePort), or an error.
+func (p *Primary) handleListen(w *worker, req envelope) {
+	reply := envelope{Op: opListenReply, Seq: req.Seq}
+	s, err := p.socks.get(req.Network, req.Addr)
+	if err != nil {
+		reply.Err = err.Error()
+		w.ch.Send(reply)
+		return
+	}
+	reply.Addr = s.addr.String()
+	if p.cfg.ReusePort {
+		reply.Addr, reply.ReusePort = s.bind, true
+		w.ch.Send(reply)
+		return
+	}
+	if err := w.ch.SendFile(reply, s.file); err != nil {
+		reply.Addr, reply.Err = "", err.Error()
+		w.ch.Send(reply)
+	}
+}
+
+// reap waits for the worker to end, reports it, and replaces it when it
+// ended without being asked to.
+func (p *Primary) reap(w *worker) {
+	defer p.wg.Done()
+	err := w.proc.Wait()
+	close(w.procDone)
+	code, sig := 0, exitSignal(err)
+	var ee *childproc.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode
+	} else if err != nil {
+		code = -1
+	}
+	// The channel reaches EOF when the process is gone, unless a
+	// descendant kept its end; do not wait for that forever.
+	t := time.NewTimer(time.Second)
+	select {
+	case <-w.readerDone:
+	case <-t.C:
+	}
+	t.Stop()
+	w.ch.Close()
+	<-w.readerDone
+	w.kill()
+
+	w.mu.Lock()
+	stopped, reason := w.stopping, w.killReason
+	w.mu.Unlock()
+
+	p.mu.Lock()
+	delete(p.workers, w.info.ID)
+	s := w.slot
+	p.emit(Event{Kind: EventExit, Worker: w.info, ExitCode: code, Signal: sig, Stopped: stopped, Err: reason})
+	var allGone bool
+	if s.current == w {
+		s.current = nil
+		if !stopped && !p.closing {
+			allGone = p.slotDied(s, fmt.Sprintf("%v exited with %s", w.info, describeExit(code, sig, reason)))
+		}
+	}
+	p.mu.Unlock()
+	close(w.exited)
+	if allGone {
+		go p.beginShutdown(fmt.Errorf("cluster: every worker slot was given up: %w", ErrCrashLoop))
+	}
+}
+
+func exitSignal(err error) (sig syscall.Signal) {
+	var ee *childproc.ExitError
+	if errors.As(err, &ee) {
+		return ee.Signal
+	}
+	return 0
+}
+
+func describeExit(code int, sig syscall.Signal, reason error) string {
+	s := fmt.Sprintf("code %d", code)
+	if sig != 0 {
+		s = "signal " + sig.String()
+	}
+	if reason != nil {
+		s += " (" + reason.Error() + ")"
+	}
+	return s
+}
+
+// slotDied records a death in slot s and schedules a replacement after the
+// backoff delay, or gives the slot up when it died CrashLimit times within
+// CrashWindow. It reports whether every slot is now given up. p.mu must be
+// held.
+func (p *Primary) slotDied(s *slot, what string) (allGivenUp bool) {
+	now := time.Now()
+	kept := s.deaths[:0]
+	for _, t := range s.deaths {
+		if now.Sub(t) < p.cfg.CrashWindow {
+			kept = append(kept, t)
+		}
+	}
+	s.deaths = append(kept, now)
+	n := len(s.deaths)
+	if n >= p.cfg.CrashLimit {
+		s.gaveUp = true
+		err := fmt.Errorf("%w: slot %d: %d deaths within %v, the last: %s; not restarting it", ErrCrashLoop, s.index, n, p.cfg.CrashWindow, what)
+		p.emit(Event{Kind: EventCrashLoop, Worker: WorkerInfo{Slot: s.index}, Err: err})
+		p.cfg.ErrorLog.Printf("ERROR: %v", err)
+		for _, o := range p.slots {
+			if !o.gaveUp {
+				return false
+			}
+		}
+		return true
+	}
+	if s.reloading {
+		return false // the reload fills the slot
+	}
+	delay := p.cfg.RestartDelay << (n - 1)
+	if delay > p.cfg.MaxRestartDelay || delay <= 0 {
+		delay = p.cfg.MaxRestartDelay
+	}
+	p.scheduleRestart(s, delay)
+	return false
+}
+
+// scheduleRestart fills slot s again after delay. p.mu must be held.
+func (p *Primary) scheduleRestart(s *slot, delay time.Duration) {
+	p.cancelRestart(s)
+	p.wg.Add(1)
+	var t *time.Timer
+	p.timerMu.Lock()
+	t = time.AfterFunc(delay, func() {
+		p.timerMu.Lock() // t is set
+		p.timerMu.Unlock()
+		defer p.wg.Done()
+		p.restart(s, t)
+	})
+	p.timerMu.Unlock()
+	s.timer = t
+}
+
+// restart fills slot s again, unless the restart was cancelled meanwhile.
+func (p *Primary) restart(s *slot, t *time.Timer) {
+	p.mu.Lock()
+	if s.timer != t || p.closing || s.current != nil || s.gaveUp || s.reloading {
+		p.mu.Unlock()
+		return
+	}
+	s.timer = nil
+	_, err := p.spawn(s, true)
+	var allGone bool
+	if err != nil {
+		p.cfg.ErrorLog.Printf("ERROR: restarting slot %d: %v", s.index, err)
+		allGone = p.slotDied(s, err.Error())
+	}
+	p.mu.Unlock()
+	if allGone {
+		go p.beginShutdown(fmt.Errorf("cluster: every worker slot was given up: %w", ErrCrashLoop))
+	}
+}
+
+// cancelRestart stops a pending restart of s. p.mu must be held.
+func (p *Primary) cancelRestart(s *slot) {
+	if s.timer != nil && s.timer.Stop() {
+		p.wg.Done()
+	}
+	s.timer = nil
+}
+
+// watchdog kills a worker that is not ready within ReadyTimeout, or that
+// leaves heartbeats unanswered for HeartbeatTimeout once online.
+func (p *Primary) watchdog(w *worker) {
+	defer p.wg.Done()
+	readyTimer := time.NewTimer(p.cfg.ReadyTimeout)
+	defer readyTimer.Stop()
+	ready, online := w.ready, w.online
+	var tick <-chan time.Time
+	pings := make(chan uint64, 1)
+	defer close(pings)
+	p.wg.Add(1)
+	go func() { // the pinger: a full socket must not stall the watchdog
+		defer p.wg.Done()
+		for seq := range pings {
+			w.ch.Send(envelope{Op: opPing, Seq: seq})
+		}
+	}()
+	var seq uint64
+	for {
+		select {
+		case <-w.procDone:
+			return
+		case <-ready:
+			ready = nil
+			readyTimer.Stop()
+		case <-readyTimer.C:
+			if !w.isStopping() {
+				p.killFor(w, ErrNotReady, fmt.Sprintf("%v was not ready within %v; killing it", w.info, p.cfg.ReadyTimeout))
+			}
+		case <-online:
+			online = nil
+			if p.cfg.HeartbeatInterval > 0 {
+				t := time.NewTicker(p.cfg.HeartbeatInterval)
+				defer t.Stop()
+				tick = t.C
+			}
+		case <-tick:
+			w.mu.Lock()
+			late := time.Since(w.lastPong) > p.cfg.HeartbeatTimeout && !w.stopping
+			w.mu.Unlock()
+			if late {
+				p.killFor(w, ErrUnresponsive, fmt.Sprintf("%v did not answer heartbeats for %v; killing it", w.info, p.cfg.HeartbeatTimeout))
+				tick = nil
+				continue
+			}
+			seq++
+			select {
+			case pings <- seq:
+			default:
+			}
+		}
+	}
+}
+
+func (w *worker) isStopping() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stopping
+}
+
+// killFor kills w's tree with SIGKILL, recording why (the first reason
+// wins) and logging it.
+func (p *Primary) killFor(w *worker, reason error, msg string) {
+	w.mu.Lock()
+	first := w.killReason == nil
+	if first {
+		w.killReason = reason
+	}
+	w.mu.Unlock()
+	if first && msg != "" {
+		p.cfg.ErrorLog.Printf("ERROR: %s", msg)
+	}
+	w.kill()
+}
+
+// stop asks w to stop accepting, drain and exit, and kills it if it is
+// still running after timeout. It does not wait.
+func (p *Primary) stop(w *worker, timeout time.Duration) {
+	w.mu.Lock()
+	if w.stopping {
+		w.mu.Unlock()
+		return
+	}
+	w.stopping = true
+	w.mu.Unlock()
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		select {
+		case <-w.procDone:
+		case <-t.C:
+			p.killFor(w, ErrDrainTimeout, fmt.Sprintf("%v did not stop within %v; killing it", w.info, timeout))
+		}
+	}()
+	if err := w.ch.Send(envelope{Op: opStop}); err != nil {
+		w.proc.Kill(0) // SIGTERM: the worker's Run drains on it as well
+	}
+}
