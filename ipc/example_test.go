@@ -1,0 +1,58 @@
+package ipc_test
+
+import (
+	"fmt"
+	"io"
+	"log"
+
+	"github.com/spawnkit/spawnkit/ipc"
+)
+
+func ExamplePair() {
+	parent, childEnd, err := ipc.Pair()
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Normally childEnd goes to a child process (exec.Cmd.ExtraFiles, with
+	// NODE_CHANNEL_FD=3), which calls ipc.FromParent. Here the "child" is
+	// a goroutine using ipc.New on the same descriptor.
+	child, err := ipc.New(childEnd, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer child.Close()
+		for {
+			m, err := child.Recv()
+			if err == io.EOF {
+				return // the parent closed the channel
+			}
+			if err != nil {
+				log.Fatal(err)
+			}
+			var req struct{ N int }
+			if err := m.Decode(&req); err != nil {
+				log.Fatal(err)
+			}
+			child.Send(map[string]int{"square": req.N * req.N})
+		}
+	}()
+
+	for n := 1; n <= 3; n++ {
+		parent.Send(map[string]int{"N": n})
+		m, err := parent.Recv()
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(m)
+	}
+	parent.Close()
+	<-done
+	// Output:
+	// {"square":1}
+	// {"square":4}
+	// {"square":9}
+}
