@@ -76,6 +76,13 @@ func ops(ctx context.Context, task ipc.Message) (any, error) {
 	case "waitctx":
 		<-ctx.Done()
 		return "cancelled", nil
+	case "hangonce":
+		f, err := os.OpenFile(o.Marker, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err == nil {
+			f.Close()
+			select {}
+		}
+		return os.Getpid(), nil
 	case "crashonce":
 		f, err := os.OpenFile(o.Marker, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if err == nil {

@@ -229,8 +229,9 @@ func New(ctx context.Context, role string, opts Options) (*Pool, error) {
 // When every worker is busy the task waits in the queue; when the queue is
 // full as well, Submit blocks until there is room. If ctx ends first, Submit
 // returns ctx.Err(): a task still in the queue is then dropped, and a task
-// already running has its handler's ctx cancelled, its result discarded,
-// and its worker kept.
+// already running has its handler's ctx cancelled and its result discarded.
+// Its worker is kept, and takes no other task until the handler returns (or
+// TaskTimeout kills it): a handler that ignores ctx keeps its worker busy.
 //
 // The error is a *TaskError when the handler returned an error, a
 // *WorkerError (ErrWorkerCrashed, ErrTaskTimeout) when the worker died or
@@ -302,7 +303,8 @@ func (p *Pool) closedErr() error {
 // (calls blocked on a full queue included), every task already accepted,
 // running or queued, runs to completion, and then every worker is told to
 // stop (its IPC channel is closed) and waited for. Close returns nil once
-// all of that is done.
+// all of that is done. A task that never ends (no TaskTimeout, a handler
+// that ignores its ctx) makes Close wait until ctx ends.
 //
 // If ctx ends first, the workers are killed with SIGKILL, the tasks not
 // finished fail with an error matching ErrClosed, and Close returns

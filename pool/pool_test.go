@@ -221,6 +221,18 @@ func TestRetryRunsTaskAgainOnANewWorker(t *testing.T) {
 	closePool(t, p)
 }
 
+func TestRetryAfterTimeout(t *testing.T) {
+	p := newPool(t, pool.Options{Workers: 1, Retry: true, TaskTimeout: 2 * time.Second})
+	pid1 := pidOf(t, p)
+	marker := filepath.Join(t.TempDir(), "marker")
+	m, err := p.Submit(context.Background(), op{Op: "hangonce", Marker: marker})
+	require.NoError(t, err)
+	pid2 := decodeInt(t, m)
+	assert.NotEqual(t, pid1, pid2)
+	assert.False(t, exists(pid1), "timed-out worker reaped")
+	closePool(t, p)
+}
+
 func TestSubmitBlocksWhileQueueFull(t *testing.T) {
 	p := newPool(t, pool.Options{Workers: 1, Queue: 1})
 	a, b := newGate(t), newGate(t)
