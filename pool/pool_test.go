@@ -322,6 +322,8 @@ func TestCloseDrainsQueueThenStops(t *testing.T) {
 		queued = append(queued, submitAsync(context.Background(), p, op{Op: "square", N: n + 2}))
 	}
 	require.Eventually(t, func() bool { return p.Stats().Queued == 4 }, eventually, tick)
+	blocked := submitAsync(context.Background(), p, op{Op: "square", N: 100})
+	require.Eventually(t, func() bool { return p.Stats().Waiting == 1 }, eventually, tick)
 
 	closed := make(chan error, 1)
 	go func() { closed <- p.Close(context.Background()) }()
@@ -333,6 +335,10 @@ func TestCloseDrainsQueueThenStops(t *testing.T) {
 	}, eventually, tick, "Submit refused once Close began")
 	_, err := p.Submit(context.Background(), op{Op: "pid"})
 	assert.Equal(t, pool.ErrClosed, err)
+	// A Submit blocked on the full queue is refused too: it was never
+	// accepted.
+	rb := <-blocked
+	assert.Equal(t, pool.ErrClosed, rb.err)
 	select {
 	case err := <-closed:
 		t.Fatalf("Close returned %v while a task ran", err)
