@@ -1,0 +1,125 @@
+// Package examples_test builds and runs the basic examples as real
+// processes and checks what they print. The bigger examples (find-wc,
+// fork-messages, compute-offload, cluster-http) have tests of their own.
+package examples_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+)
+
+// build compiles every basic example once into a temporary directory.
+func build(t *testing.T, name string) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "spawnkit-examples")
+		if buildErr != nil {
+			return
+		}
+		var out []byte
+		cmd := exec.Command("go", "build", "-o", binDir+"/",
+			"./spawn-pwd", "./exec-shell", "./execfile", "./stdin-wc", "./env-cwd", "./detached")
+		out, buildErr = cmd.CombinedOutput()
+		if buildErr != nil {
+			buildErr = &buildError{out: string(out), err: buildErr}
+		}
+	})
+	require.NoError(t, buildErr)
+	return filepath.Join(binDir, name)
+}
+
+type buildError struct {
+	out string
+	err error
+}
+
+func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }
+
+// run runs an example binary with stdin and returns its stdout.
+func run(t *testing.T, dir, stdin string, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(build(t, name), args...)
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(stdin)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "stderr: %s", stderr.String())
+	return string(out)
+}
+
+func TestSpawnPwd(t *testing.T) {
+	dir := t.TempDir()
+	real, err := filepath.EvalSymlinks(dir)
+	require.NoError(t, err)
+	assert.Equal(t, "stdout: "+real+"\nchild process exited with code 0\nchild process closed with code 0\n", run(t, dir, "", "spawn-pwd"))
+}
+
+func TestExecShellCountsFiles(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 7 {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "f"+strconv.Itoa(i)), nil, 0o644))
+	}
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "sub dir; rm -rf x"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "sub dir; rm -rf x", "g"), nil, 0o644))
+	assert.Equal(t, "Number of files 8\n", run(t, dir, "", "exec-shell", "-dir", dir))
+	assert.Equal(t, "Number of files 1\n", run(t, dir, "", "exec-shell", "-dir", filepath.Join(dir, "sub dir; rm -rf x")))
+}
+
+func TestExecFile(t *testing.T) {
+	if _, err := exec.LookPath("node"); err == nil {
+		out := run(t, t.TempDir(), "", "execfile")
+		assert.Regexp(t, regexp.MustCompile(`^v\d+\.\d+\.\d+\n$`), out)
+	}
+	assert.Equal(t, "a b $HOME\n", run(t, t.TempDir(), "", "execfile", "echo", "a b", "$HOME"))
+}
+
+func TestStdinWc(t *testing.T) {
+	out := run(t, t.TempDir(), "one two\nthree\n", "stdin-wc")
+	assert.Equal(t, []string{"wc:", "2", "3", "14"}, strings.Fields(out))
+}
+
+func TestEnvCwd(t *testing.T) {
+	dir := t.TempDir()
+	real, err := filepath.EvalSymlinks(dir)
+	require.NoError(t, err)
+	assert.Equal(t, "ANSWER=42 HOME=unset PWD="+real+"\n", run(t, t.TempDir(), "", "env-cwd", "-dir", dir))
+}
+
+func TestDetachedChildOutlivesParent(t *testing.T) {
+	dir := t.TempDir()
+	done := filepath.Join(dir, "done.txt")
+	start := time.Now()
+	out := run(t, dir, "", "detached", "-after", "1s", "-out", done)
+	m := regexp.MustCompile(`^started detached child (\d+); parent exiting\n$`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	require.Less(t, time.Since(start), time.Second, "the parent does not wait for the child")
+	_, err := os.Stat(done)
+	require.ErrorIs(t, err, os.ErrNotExist, "the child has not finished when the parent exits")
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(done)
+		return err == nil && string(b) == "timer child "+m[1]+" done\n"
+	}, 10*time.Second, 20*time.Millisecond)
+}
