@@ -157,7 +157,9 @@ func (t *task) finished() bool {
 // with Register; the program's main must call childproc.Init first) and
 // returns once every one of them is ready to take tasks. If one of them
 // cannot start, or ends before it is ready (an unregistered role ends it with
-// status 2), New stops the others and returns an error naming it.
+// status 2), New stops the others and returns an error naming it. A role
+// registered with childproc.Register instead of Register never reports
+// ready: New then waits until ctx ends.
 //
 // ctx bounds the life of the pool: when it ends, the workers are killed,
 // tasks not finished fail with an error matching ErrClosed that carries
