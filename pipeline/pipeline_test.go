@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"syscall"
@@ -257,6 +258,18 @@ func TestSIGPIPE(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "abc\nabc\n", string(out))
 	})
+	t.Run("program cut off by a Func succeeds", func(t *testing.T) {
+		p := pipeline.New(
+			pipeline.Command("yes"),
+			pipeline.Func(func(ctx context.Context, in io.Reader, out io.Writer) error {
+				_, err := io.CopyN(out, in, 4)
+				return err
+			}),
+		)
+		out, err := p.Output(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, "y\ny\n", string(out))
+	})
 	t.Run("Func cut off by a Func succeeds", func(t *testing.T) {
 		p := pipeline.New(
 			pipeline.Func(func(ctx context.Context, in io.Reader, out io.Writer) error {
@@ -395,6 +408,21 @@ func TestMissingProgram(t *testing.T) {
 	assert.Empty(t, zombieChildren(t))
 	assert.Equal(t, fds, openFDs(t), "file descriptors leaked")
 
+	// Func stages do not run when a program cannot start.
+	ran := false
+	p = pipeline.New(
+		pipeline.Func(func(ctx context.Context, in io.Reader, out io.Writer) error {
+			ran = true
+			return nil
+		}),
+		pipeline.Command("sleep", "7.105"),
+		pipeline.Command("./no-such-program-spawnkit"),
+	)
+	err = p.Run(context.Background())
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	assert.False(t, ran)
+	assert.Empty(t, procsWithArg(t, "7.105"))
+
 	// A bad Dir is a start failure too.
 	p = parse(t, "sleep 7.104 | cat")
 	p.Dir = filepath.Join(t.TempDir(), "missing")
@@ -440,11 +468,18 @@ func TestCancelKillsEveryStage(t *testing.T) {
 	var ee *childproc.ExitError
 	require.ErrorAs(t, err, &ee)
 	assert.True(t, ee.Killed)
-	for _, arg := range []string{"7.201", "7.202", "7.203"} {
+	// The stages themselves were reaped before Run returned; the grandchild
+	// got its signal then, but may take a moment to be gone.
+	for _, arg := range []string{"7.201", "7.203"} {
 		assert.Empty(t, procsWithArg(t, arg), "sleep %s still runs", arg)
 	}
+	assert.Eventually(t, func() bool { return len(procsWithArg(t, "7.202")) == 0 },
+		20*time.Second, 10*time.Millisecond, "grandchild sleep 7.202 still runs")
 	assert.Empty(t, zombieChildren(t))
-	assert.Equal(t, fds, openFDs(t), "file descriptors leaked")
+	// childproc keeps a pidfd for each descendant it signalled until the
+	// whole tree is gone, which may be just after Wait returned.
+	assert.Eventually(t, func() bool { return reflect.DeepEqual(fds, openFDs(t)) },
+		20*time.Second, 10*time.Millisecond, "file descriptors leaked: before %v, after %v", fds, openFDs(t))
 }
 
 func TestTimeout(t *testing.T) {

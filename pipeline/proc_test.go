@@ -88,10 +88,18 @@ func waitForProcs(t *testing.T, arg string, n int) []int {
 	return pids
 }
 
-// openFDs returns the number of file descriptors this process has open.
-func openFDs(t *testing.T) int {
+// openFDs returns the file descriptors this process has open, with what
+// they refer to.
+func openFDs(t *testing.T) map[string]string {
 	t.Helper()
 	ents, err := os.ReadDir("/proc/self/fd")
 	require.NoError(t, err)
-	return len(ents)
+	fds := map[string]string{}
+	for _, e := range ents {
+		l, err := os.Readlink("/proc/self/fd/" + e.Name())
+		if err == nil { // not the directory ReadDir had open
+			fds[e.Name()] = l
+		}
+	}
+	return fds
 }

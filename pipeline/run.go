@@ -100,7 +100,8 @@ func (p *Pipeline) String() string {
 // or EPIPE is forgiven only if it was cut off that way: stage i+1 ended while
 // stage i could still write. A SIGPIPE that happened while stage i+1 was still
 // running (`sh -c 'kill -PIPE $$' | cat`) is a failure, and so is one in the
-// last stage. One consequence of the parent's copy: a program that closes its
+// last stage. Only a death by SIGPIPE counts: a shell stage that reports
+// its own child's SIGPIPE as exit status 141 has failed. One consequence of the parent's copy: a program that closes its
 // stdin but keeps running leaves the stage before it blocked, rather than
 // killed, until it exits.
 //
