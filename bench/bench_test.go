@@ -11,7 +11,8 @@ import (
 
 // The Go benchmarks. Run them with
 //
-//	go test -run '^$' -bench . -benchmem -count 6 ./bench/
+//	go test -run '^$' -bench . -benchmem -count 6 ./bench/ > bench/out/go.txt
+//	go run golang.org/x/perf/cmd/benchstat@latest -col /impl bench/out/go.txt
 //
 // Each spawnkit sub-benchmark has an osexec sibling doing the same work
 // with the same stdio; allocs/op of the spawn benchmarks is allocations per
@@ -23,7 +24,7 @@ func BenchmarkSpawnTrue(b *testing.B) {
 	ctx := context.Background()
 	for _, impl := range impls {
 		for _, stdio := range []string{"devnull", "pipes"} {
-			b.Run(impl+"/"+stdio, func(b *testing.B) {
+			b.Run("stdio="+stdio+"/impl="+impl, func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					if err := SpawnOnce(ctx, impl, stdio == "pipes"); err != nil {
@@ -38,7 +39,7 @@ func BenchmarkSpawnTrue(b *testing.B) {
 func BenchmarkSpawnTrue16InFlight(b *testing.B) {
 	ctx := context.Background()
 	for _, impl := range impls {
-		b.Run(impl, func(b *testing.B) {
+		b.Run("impl="+impl, func(b *testing.B) {
 			b.ReportAllocs()
 			if err := SpawnMany(ctx, impl, b.N, 16); err != nil {
 				b.Fatal(err)
@@ -58,7 +59,7 @@ func BenchmarkExecFileEcho(b *testing.B) {
 func benchEcho(b *testing.B, shell bool) {
 	ctx := context.Background()
 	for _, impl := range impls {
-		b.Run(impl, func(b *testing.B) {
+		b.Run("impl="+impl, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if err := EchoHi(ctx, impl, shell); err != nil {
@@ -146,7 +147,7 @@ func BenchmarkIPCSendSmall(b *testing.B) {
 func BenchmarkIPC64KiB(b *testing.B) {
 	const size = 64 << 10
 	for _, mode := range []string{"raw", "map"} {
-		b.Run(mode, func(b *testing.B) {
+		b.Run("msg="+mode, func(b *testing.B) {
 			var msg any = Payload(size)
 			var args []string
 			if mode == "map" {
@@ -179,7 +180,7 @@ func BenchmarkPipeline64MiB(b *testing.B) {
 		if fn == nil {
 			continue
 		}
-		b.Run(name, func(b *testing.B) {
+		b.Run("impl="+name, func(b *testing.B) {
 			b.SetBytes(benchSize)
 			b.ReportAllocs()
 			for b.Loop() {
@@ -194,7 +195,7 @@ func BenchmarkPipeline64MiB(b *testing.B) {
 func BenchmarkStreamCat64MiB(b *testing.B) {
 	ctx := context.Background()
 	for _, impl := range []string{ImplSpawnkit, "spawnkit-rw", ImplOSExec} {
-		b.Run(impl, func(b *testing.B) {
+		b.Run("impl="+impl, func(b *testing.B) {
 			b.SetBytes(benchSize)
 			b.ReportAllocs()
 			for b.Loop() {

@@ -145,6 +145,8 @@ type Results struct {
 	Rounds   int
 	Samples  map[string]*Sample // key "scenario/variant"
 	Failures []string
+	Elapsed  time.Duration
+	LoadEnd  string // /proc/loadavg when the run ended
 }
 
 // Compare runs rounds rounds of the scenarios; in each round every
@@ -181,7 +183,21 @@ func (r *Runner) Compare(ctx context.Context, scenarios []*Scenario, rounds int,
 			}
 		}
 	}
+	res.Elapsed = time.Since(res.Date)
+	res.LoadEnd = loadavg()
 	return res
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func brief(s *Scenario, raw Raw) string {
@@ -213,15 +229,8 @@ func Machine() string {
 			nodeV = strings.TrimSpace(string(out))
 		}
 	}
-	load := ""
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		f := strings.Fields(string(b))
-		if len(f) >= 3 {
-			load = fmt.Sprintf(", load average at start %s %s %s", f[0], f[1], f[2])
-		}
-	}
-	return fmt.Sprintf("%d cores (%s), %s/%s, Linux %s, %s, node %s%s",
-		runtime.NumCPU(), model, runtime.GOOS, runtime.GOARCH, kernel, runtime.Version(), nodeV, load)
+	return fmt.Sprintf("%d cores (%s), %s/%s, Linux %s, %s, node %s; load average at start %s",
+		runtime.NumCPU(), model, runtime.GOOS, runtime.GOARCH, kernel, runtime.Version(), nodeV, loadavg())
 }
 
 // stats of one metric over rounds.
@@ -304,7 +313,7 @@ func (res *Results) Markdown(scenarios []*Scenario) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "- machine: %s\n", res.Machine)
 	fmt.Fprintf(&b, "- date: %s\n", res.Date.Format("2006-01-02 15:04 MST"))
-	fmt.Fprintf(&b, "- command: `%s`\n", res.Command)
+	fmt.Fprintf(&b, "- command: `%s` (took %s; load average at end %s)\n", res.Command, res.Elapsed.Round(time.Second), res.LoadEnd)
 	fmt.Fprintf(&b, "- preset %s, %d rounds; every figure is the median over rounds [min–max]; a ratio is median(variant)/median(anchor) in the row's unit, with the range of the per-round ratios (variants of a scenario run back to back in each round, order rotated)\n\n", res.Preset, res.Rounds)
 	b.WriteString("| scenario | variant | metric | median [min–max] | ratios |\n|---|---|---|---|---|\n")
 	for _, s := range scenarios {
