@@ -1,6 +1,7 @@
 package ipc
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"strconv"
@@ -166,50 +167,99 @@ const (
 	msb = 0x8080808080808080
 )
 
-// special reports whether any byte of x is '"', '\\' or a control
-// character.
-func special(x uint64) bool {
-	q := x ^ (lsb * '"')
-	s := x ^ (lsb * '\\')
-	return ((q-lsb)&^q|(s-lsb)&^s|(x-lsb*0x20)&^x)&msb != 0
+// ctlMask has the high bit of some byte set if any byte of x is below 0x20
+// (the classic has-less-than trick; false positives only occur next to a
+// true one).
+func ctlMask(x uint64) uint64 { return (x - lsb*0x20) &^ x }
+
+// controlIndex returns the index of the first byte below 0x20 in s, or -1.
+func controlIndex(s []byte) int {
+	j := 0
+	for ; j+32 <= len(s); j += 32 {
+		m := ctlMask(binary.LittleEndian.Uint64(s[j:])) |
+			ctlMask(binary.LittleEndian.Uint64(s[j+8:])) |
+			ctlMask(binary.LittleEndian.Uint64(s[j+16:])) |
+			ctlMask(binary.LittleEndian.Uint64(s[j+24:]))
+		if m&msb != 0 {
+			break
+		}
+	}
+	for ; j < len(s); j++ {
+		if s[j] < 0x20 {
+			return j
+		}
+	}
+	return -1
 }
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
-// scanString scans the string starting with the quote at b[i].
+// scanString scans the string starting with the quote at b[i]. The bulk of
+// the work is done by bytes.IndexByte (for the closing quote and for
+// backslashes) and an eight-bytes-at-a-time check for control characters;
+// every byte is visited a bounded number of times however the escapes are
+// placed.
 func scanString(b []byte, i int) (int, string) {
 	j := i + 1
+	q := -1 // position of the next '"' at or after j, once known
 	for {
-		for j+8 <= len(b) && !special(binary.LittleEndian.Uint64(b[j:])) {
-			j += 8
-		}
-		if j >= len(b) {
-			return j, errEOF
-		}
-		switch c := b[j]; {
-		case c == '"':
-			return j + 1, ""
-		case c == '\\':
-			if j+1 >= len(b) {
-				return j + 1, errEOF
+		if q < j {
+			k := bytes.IndexByte(b[j:], '"')
+			if k < 0 {
+				return scanUnterminated(b, j)
 			}
-			switch b[j+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				j += 2
-			case 'u':
-				for k := j + 2; k < j+6; k++ {
-					if k >= len(b) {
-						return k, errEOF
-					}
-					if !isHex(b[k]) {
-						return k, "invalid character " + quoteChar(b[k]) + " in \\u hexadecimal character escape"
-					}
-				}
-				j += 6
-			default:
-				return j + 1, "invalid character " + quoteChar(b[j+1]) + " in string escape code"
+			q = j + k
+		}
+		seg := b[j:q]
+		bs := bytes.IndexByte(seg, '\\')
+		if bs >= 0 {
+			seg = seg[:bs]
+		}
+		if k := controlIndex(seg); k >= 0 {
+			return j + k, "invalid character " + quoteChar(b[j+k]) + " in string literal"
+		}
+		if bs < 0 {
+			return q + 1, ""
+		}
+		var msg string
+		if j, msg = scanEscape(b, j+bs); msg != "" {
+			return j, msg
+		}
+	}
+}
+
+// scanEscape scans the escape sequence whose backslash is at b[j].
+func scanEscape(b []byte, j int) (int, string) {
+	if j+1 >= len(b) {
+		return j + 1, errEOF
+	}
+	switch b[j+1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return j + 2, ""
+	case 'u':
+		for k := j + 2; k < j+6; k++ {
+			if k >= len(b) {
+				return k, errEOF
+			}
+			if !isHex(b[k]) {
+				return k, "invalid character " + quoteChar(b[k]) + " in \\u hexadecimal character escape"
+			}
+		}
+		return j + 6, ""
+	}
+	return j + 1, "invalid character " + quoteChar(b[j+1]) + " in string escape code"
+}
+
+// scanUnterminated finds the error in a string with no closing quote.
+func scanUnterminated(b []byte, j int) (int, string) {
+	for j < len(b) {
+		switch c := b[j]; {
+		case c == '\\':
+			var msg string
+			if j, msg = scanEscape(b, j); msg != "" {
+				return j, msg
 			}
 		case c < 0x20:
 			return j, "invalid character " + quoteChar(c) + " in string literal"
@@ -217,6 +267,7 @@ func scanString(b []byte, i int) (int, string) {
 			j++
 		}
 	}
+	return j, errEOF
 }
 
 func scanLiteral(b []byte, i int, lit string) (int, string) {

@@ -1,0 +1,149 @@
+package ipc
+
+import (
+	"strings"
+	"testing"
+)
+
+// benchPair returns two connected Channels for benchmarks.
+func benchPair(b *testing.B) (a, c *Channel) {
+	a, f, err := Pair()
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err = New(f, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		a.Close()
+		c.Close()
+	})
+	return a, c
+}
+
+// BenchmarkRoundTripSmall: send a small object, an echo goroutine sends
+// it back raw, receive it.
+func BenchmarkRoundTripSmall(b *testing.B) {
+	a, c := benchPair(b)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			m, err := c.Recv()
+			if err != nil {
+				return
+			}
+			if err := c.Send(m); err != nil {
+				return
+			}
+		}
+	}()
+	type msg struct {
+		Cmd string `json:"cmd"`
+		N   int    `json:"n"`
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if err := a.Send(msg{Cmd: "ping", N: i}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := a.Recv(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	a.Close()
+	<-done
+}
+
+func benchThroughput(b *testing.B, payload Message) {
+	a, c := benchPair(b)
+	done := make(chan int)
+	go func() {
+		n := 0
+		for {
+			if _, err := c.Recv(); err != nil {
+				done <- n
+				return
+			}
+			n++
+		}
+	}()
+	b.SetBytes(int64(len(payload) + 1))
+	b.ReportAllocs()
+	b.ResetTimer()
+	sent := 0
+	for b.Loop() {
+		if err := a.Send(payload); err != nil {
+			b.Fatal(err)
+		}
+		sent++
+	}
+	a.Close()
+	if got := <-done; got != sent {
+		b.Fatalf("received %d of %d messages", got, sent)
+	}
+}
+
+// BenchmarkThroughput64KiB: one-way raw 64 KiB messages (a JSON string).
+func BenchmarkThroughput64KiB(b *testing.B) {
+	benchThroughput(b, Message(`"`+strings.Repeat("x", 64<<10-2)+`"`))
+}
+
+// BenchmarkThroughputSmall: one-way raw small objects.
+func BenchmarkThroughputSmall(b *testing.B) {
+	benchThroughput(b, Message(`{"cmd":"tick","n":12345,"ok":true}`))
+}
+
+// BenchmarkSendEncodeSmall: one-way small Go values encoded by Send.
+func BenchmarkSendEncodeSmall(b *testing.B) {
+	a, c := benchPair(b)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			if _, err := c.Recv(); err != nil {
+				return
+			}
+		}
+	}()
+	v := struct {
+		Cmd string `json:"cmd"`
+		N   int    `json:"n"`
+		OK  bool   `json:"ok"`
+	}{"tick", 12345, true}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := a.Send(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	a.Close()
+	<-done
+}
+
+// BenchmarkValidate64KiB measures the JSON syntax check alone.
+func BenchmarkValidate64KiB(b *testing.B) {
+	line := []byte(`{"data":"` + strings.Repeat("abcdefg\\\"", 64<<10/9) + `","n":[1,2,3.5e10]}`)
+	var v validator
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		if at, msg := v.check(line); at >= 0 {
+			b.Fatal(msg)
+		}
+	}
+}
+
+// BenchmarkValidatePlain64KiB: the check on a 64 KiB string without escapes.
+func BenchmarkValidatePlain64KiB(b *testing.B) {
+	line := []byte(`"` + strings.Repeat("x", 64<<10-2) + `"`)
+	var v validator
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		if at, msg := v.check(line); at >= 0 {
+			b.Fatal(msg)
+		}
+	}
+}
