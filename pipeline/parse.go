@@ -30,7 +30,7 @@ var ErrUnsupported = errors.New("shell syntax not supported by pipeline.Parse (u
 // followed by more text, the redirections < > (so 2>&1 too), ( ) and { }
 // grouping and brace expansion (except the word {}), $ (variables, $(...),
 // arithmetic — also inside double quotes), backticks, the glob characters
-// * ? [, a leading ~, a leading VAR=value assignment, a leading ! and
+// * ? [, a ~ that starts a word, a leading VAR=value assignment, a leading ! and
 // reserved words such as if or while at the start of a stage. Quote or
 // escape a character to make it literal: `grep '*.go'` and `echo \$HOME`
 // are accepted. A NUL byte is refused, since no argument can hold one.
