@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
+	"time"
 
 	"github.com/spawnkit/spawnkit/ipc"
 )
@@ -86,6 +87,7 @@ func (k EventKind) String() string {
 // fields each kind sets.
 type Event struct {
 	Kind     EventKind
+	Time     time.Time // when the primary noticed it
 	Worker   WorkerInfo
 	Addr     string         // Listening: the local address, e.g. "127.0.0.1:8000"
 	Message  ipc.Message    // Message

@@ -202,7 +202,10 @@ func (p *Primary) spawn(s *slot, current bool) (*worker, error) {
 	return w, nil
 }
 
-func (p *Primary) emit(ev Event) { p.events.push(ev) }
+func (p *Primary) emit(ev Event) {
+	ev.Time = time.Now()
+	p.events.push(ev)
+}
 
 // Events returns the channel of everything that happens to the workers,
 // in order. Until Events is first called only the last 1024 events are

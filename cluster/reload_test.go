@@ -1,0 +1,184 @@
+package cluster_test
+
+import (
+	"context"
+	"log"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/spawnkit/spawnkit/cluster"
+	"github.com/spawnkit/spawnkit/cluster/load"
+)
+
+// loadDuring runs a continuous load on url until stop is closed.
+func loadDuring(t *testing.T, url string, keepAlive bool, check func(int, []byte) error) (stop func() load.Result) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var res load.Result
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		var err error
+		res, err = load.Run(ctx, load.Config{URL: url, Concurrency: 4, KeepAlive: keepAlive, Check: check})
+		assert.NoError(t, err)
+	})
+	return func() load.Result {
+		cancel()
+		wg.Wait()
+		return res
+	}
+}
+
+func testRollingRestart(t *testing.T, keepAlive bool) {
+	tc := start(t, "http", cluster.Config{Workers: 2})
+	before := tc.waitReady(2)
+	var pc pidCounter
+	stop := loadDuring(t, tc.url(), keepAlive, pc.check)
+	time.Sleep(300 * time.Millisecond)
+	require.NoError(t, tc.p.Reload(context.Background()))
+	time.Sleep(300 * time.Millisecond)
+	res := stop()
+	t.Logf("keepAlive=%v: %v; per pid %v", keepAlive, res, pc.pids())
+	assert.Zero(t, res.Failed, "failed requests during the rolling restart: %v", res.Errors)
+	assert.Greater(t, res.OK, 20)
+
+	evs := tc.events()
+	after := readyWorkers(evs)
+	require.Len(t, after, 2)
+	for _, w := range before {
+		assert.NotContains(t, after, w)
+	}
+	// The old workers were asked to stop, drained and exited 0; each was
+	// stopped only after its replacement was ready.
+	readyAt := map[int]int{}
+	for i, ev := range evs {
+		if ev.Kind == cluster.EventReady {
+			readyAt[ev.Worker.Slot] = i
+		}
+		if ev.Kind == cluster.EventExit {
+			assert.True(t, ev.Stopped, ev.String())
+			assert.Equal(t, 0, ev.ExitCode, ev.String())
+			assert.NoError(t, ev.Err)
+			assert.Less(t, readyAt[ev.Worker.Slot], i, "old worker of slot %d exited before its replacement was ready:\n%s", ev.Worker.Slot, render(evs))
+		}
+	}
+	assert.Equal(t, 2, count(evs, cluster.EventExit), render(evs))
+}
+
+func TestRollingRestartUnderLoadLosesNoRequest(t *testing.T) {
+	testRollingRestart(t, false)
+}
+
+func TestRollingRestartUnderKeepAliveLoadLosesNoRequest(t *testing.T) {
+	testRollingRestart(t, true)
+}
+
+func TestGracefulShutdownFinishesAcceptedRequests(t *testing.T) {
+	tc := start(t, "http", cluster.Config{Workers: 2})
+	tc.waitReady(2)
+	// Requests that take 500ms each, in flight when the shutdown begins.
+	var wg sync.WaitGroup
+	var res load.Result
+	wg.Go(func() {
+		res, _ = load.Run(context.Background(), load.Config{URL: tc.url() + "/slow", Requests: 6, Concurrency: 6})
+	})
+	time.Sleep(250 * time.Millisecond)
+	require.NoError(t, tc.p.Shutdown(context.Background()))
+	wg.Wait()
+	assert.Equal(t, 6, res.OK, "%v", res.Errors)
+	require.NoError(t, tc.p.Wait())
+	tc.wg.Wait()
+	evs := tc.events()
+	assert.Equal(t, 2, count(evs, cluster.EventExit))
+	for _, ev := range evs {
+		if ev.Kind == cluster.EventExit {
+			assert.True(t, ev.Stopped)
+			assert.Equal(t, 0, ev.ExitCode, ev.String())
+		}
+	}
+	assert.Empty(t, tc.p.Workers())
+	assert.Empty(t, children(), "no worker process left")
+	assert.Empty(t, zombies())
+	assert.ErrorIs(t, tc.p.Reload(context.Background()), cluster.ErrClosed)
+	assert.ErrorIs(t, tc.p.Send(1, "x"), cluster.ErrNoWorker)
+}
+
+func TestShutdownKillsWorkersThatDoNotDrain(t *testing.T) {
+	var logged syncBuffer
+	tc := start(t, "http", cluster.Config{Workers: 1, ShutdownTimeout: 100 * time.Millisecond, ErrorLog: log.New(&logged, "", 0)})
+	tc.waitReady(1)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		load.Run(context.Background(), load.Config{URL: tc.url() + "/slow", Requests: 1, Concurrency: 1})
+	})
+	time.Sleep(150 * time.Millisecond)
+	require.NoError(t, tc.p.Shutdown(context.Background()))
+	wg.Wait()
+	tc.wg.Wait()
+	evs := tc.events()
+	last := evs[len(evs)-1]
+	require.Equal(t, cluster.EventExit, last.Kind, render(evs))
+	assert.ErrorIs(t, last.Err, cluster.ErrDrainTimeout)
+	assert.True(t, last.Stopped)
+	assert.Contains(t, logged.String(), "did not stop within 100ms; killing it")
+}
+
+// writeScript installs, atomically, a worker executable at path that runs
+// this test binary with CLUSTER_TEST_VERSION=version, or that fails when
+// version is "broken".
+func writeScript(t *testing.T, path, version string) {
+	t.Helper()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	body := "#!/bin/sh\nCLUSTER_TEST_VERSION=" + version + " exec '" + exe + "' \"$@\"\n"
+	if version == "broken" {
+		body = "#!/bin/sh\necho broken build >&2\nexit 1\n"
+	}
+	tmp := path + ".new"
+	require.NoError(t, os.WriteFile(tmp, []byte(body), 0o755))
+	require.NoError(t, os.Rename(tmp, path))
+}
+
+func TestHotUpgradeReloadRunsTheNewExecutable(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "server")
+	writeScript(t, bin, "1")
+	tc := start(t, "http", cluster.Config{Workers: 2, Executable: bin, ErrorLog: log.New(&syncBuffer{}, "", 0)})
+	tc.waitReady(2)
+	versions := func() map[string]int {
+		out := map[string]int{}
+		var mu sync.Mutex
+		res, err := load.Run(context.Background(), load.Config{URL: tc.url(), Requests: 40, Duration: 30 * time.Second, Check: func(status int, body []byte) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, f := range strings.Fields(string(body)) {
+				if len(f) > 2 && f[:2] == "v=" {
+					out[f[2:]]++
+				}
+			}
+			return nil
+		}})
+		require.NoError(t, err)
+		require.Zero(t, res.Failed, res.Errors)
+		return out
+	}
+	assert.Equal(t, map[string]int{"1": 40}, versions())
+
+	writeScript(t, bin, "2")
+	require.NoError(t, tc.p.Reload(context.Background()))
+	assert.Equal(t, map[string]int{"2": 40}, versions())
+
+	// A broken build: the first replacement fails, the reload stops there
+	// and the running version keeps serving.
+	writeScript(t, bin, "broken")
+	err := tc.p.Reload(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "reload slot 0")
+	assert.Contains(t, err.Error(), "exited before it was ready")
+	assert.Equal(t, map[string]int{"2": 40}, versions())
+	assert.Len(t, readyWorkers(tc.events()), 2)
+}
