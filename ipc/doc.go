@@ -55,5 +55,19 @@
 // skipped. A line longer than the size limit ([Options].MaxMessageSize) is
 // [ErrTooLarge] and closes the channel; Node has no limit.
 //
+// # References
+//
+// Line numbers are those of Node.js v20.20.2's built-in sources:
+// lib/internal/child_process/serialization.js:136-167 (json mode: split on
+// '\n', JSONParse, JSONStringify + '\n'); lib/internal/child_process.js:
+// 613-646 (onread: a handle received with a read goes to the next
+// NODE_HANDLE message; end-of-file disconnects), 652-716 (NODE_HANDLE_ACK,
+// NODE_HANDLE_NACK, retransmission), 808-845 (a sender queues every
+// message after a handle until the acknowledgement), 902-945 (disconnect
+// closes the socket, no message is sent), 973-981 (isInternal), 378-383
+// (NODE_CHANNEL_FD and NODE_CHANNEL_SERIALIZATION_MODE);
+// lib/internal/process/pre_execution.js:552-569 (the child reads and deletes
+// both variables).
+//
 // The package works on Unix systems only.
 package ipc

@@ -72,8 +72,11 @@ func (c *Channel) writeMsg(b, oob []byte) error {
 // RecvFile is like [Channel.Recv] but also returns the file that arrived
 // with the message: the descriptor of a NODE_HANDLE envelope (sent by
 // [Channel.SendFile] or by Node's subprocess.send(message, handle)), or a
-// descriptor that came with a plain message. file is nil when none came
-// with that message. Received descriptors are close-on-exec; the caller
+// descriptor that came with a plain message. A descriptor belongs to the
+// message whose first byte was sent in the same sendmsg call (Node and
+// SendFile both send a message and its descriptor that way); file is nil
+// when none came with that message, and descriptors that match no message
+// are closed. Received descriptors are close-on-exec; the caller
 // owns the file and must close it.
 //
 // A Node-style envelope whose descriptor was lost (the kernel truncated the

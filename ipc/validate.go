@@ -15,6 +15,7 @@ type SyntaxError struct {
 	Msg        string // what was wrong
 }
 
+// Error describes the error with both offsets.
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("ipc: invalid JSON at stream offset %d (message starting at offset %d): %s",
 		e.Offset, e.LineOffset, e.Msg)
