@@ -406,3 +406,39 @@ func TestErrorMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestBackpressure: a fast sender blocks on a slow receiver; nothing is
+// dropped or reordered.
+func TestBackpressure(t *testing.T) {
+	a, b := pair(t, nil)
+	const n = 400
+	payload := strings.Repeat("p", 32<<10)
+	sent := make(chan int, n)
+	go func() {
+		defer close(sent)
+		for i := range n {
+			if err := a.Send([]any{i, payload}); err != nil {
+				t.Error(err)
+				return
+			}
+			sent <- i
+		}
+	}()
+	// The socket buffer holds a few hundred KiB: the sender must block
+	// long before it has sent everything.
+	time.Sleep(100 * time.Millisecond)
+	assert.Less(t, len(sent), n, "sender was not blocked by the slow receiver")
+	for i := range n {
+		if i%50 == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		m, err := b.Recv()
+		require.NoError(t, err)
+		var v [2]any
+		require.NoError(t, m.Decode(&v))
+		require.Equal(t, float64(i), v[0])
+		require.Equal(t, payload, v[1])
+	}
+	for range sent {
+	}
+}
