@@ -1,0 +1,166 @@
+// Command clusterbench measures package cluster on this machine: the
+// requests per second a CPU-bound HTTP handler serves as one process and
+// as a cluster of workers, and the requests that fail while the cluster is
+// reloaded under load.
+//
+//	clusterbench [-workers 0,1,2] [-duration 5s] [-concurrency 8] [-spin 10000000] [-gomaxprocs 0] [-reload]
+//
+// For each number in -workers it starts a server on a free loopback port
+// (0 = one plain process serving in clusterbench itself, N = a cluster of
+// N workers), runs the load generator of package cluster/load against it
+// for -duration, and prints one line. With -reload it also runs
+// Primary.Reload back to back during the load and reports the failures,
+// which should be 0. -gomaxprocs sets GOMAXPROCS of the serving processes
+// (0 = Go's default, all CPUs; 1 = one thread each, as Node.js is).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/spawnkit/spawnkit/cluster"
+	"github.com/spawnkit/spawnkit/cluster/load"
+)
+
+var sink atomic.Uint64
+
+// spin is the CPU-bound work of one request; the sum is kept so that the
+// compiler cannot remove the loop.
+func spin(n int) {
+	x := uint64(1)
+	for i := 0; i < n; i++ {
+		x += uint64(i) ^ x>>3
+	}
+	sink.Add(x)
+}
+
+func handler(n int) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		spin(n)
+		fmt.Fprintf(w, "pid %d\n", os.Getpid())
+	})
+}
+
+func main() {
+	workers := flag.String("workers", "0,1,2", "comma-separated worker counts to measure; 0 = one plain process")
+	duration := flag.Duration("duration", 5*time.Second, "load duration per measurement")
+	concurrency := flag.Int("concurrency", 8, "concurrent clients")
+	n := flag.Int("spin", 1e7, "loop iterations per request")
+	procs := flag.Int("gomaxprocs", 0, "GOMAXPROCS of the serving processes (0 = default)")
+	reload := flag.Bool("reload", false, "also reload the cluster during the load and count failed requests")
+	flag.Parse()
+
+	if cluster.IsWorker() {
+		if *procs > 0 {
+			runtime.GOMAXPROCS(*procs)
+		}
+		err := cluster.Run(context.Background(), cluster.Config{Worker: func(ctx context.Context, w *cluster.Worker) error {
+			ln, err := w.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			return cluster.ServeHTTP(ctx, &http.Server{Handler: handler(*n)}, ln)
+		}})
+		if err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	fmt.Printf("clusterbench: %d CPUs, %s/%s, spin %d, concurrency %d, %v per run, gomaxprocs %d\n",
+		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, *n, *concurrency, *duration, *procs)
+	for _, f := range strings.Split(*workers, ",") {
+		w, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			log.Fatalf("bad -workers %q", *workers)
+		}
+		cfg := load.Config{Concurrency: *concurrency, Duration: *duration}
+		if w == 0 {
+			res, err := single(cfg, *n, *procs)
+			if err != nil {
+				log.Fatal(err)
+			}
+			fmt.Printf("1 process:   %v\n", res)
+			continue
+		}
+		res, err := inCluster(cfg, w, false)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%d worker(s): %v\n", w, res)
+		if *reload {
+			res, err := inCluster(cfg, w, true)
+			if err != nil {
+				log.Fatal(err)
+			}
+			fmt.Printf("%d worker(s) reloading: %v %v\n", w, res, res.Errors)
+		}
+	}
+}
+
+// single serves in this process.
+func single(cfg load.Config, n, procs int) (load.Result, error) {
+	if procs > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return load.Result{}, err
+	}
+	srv := &http.Server{Handler: handler(n)}
+	go srv.Serve(ln)
+	defer srv.Close()
+	cfg.URL = "http://" + ln.Addr().String()
+	return load.Run(context.Background(), cfg)
+}
+
+// inCluster starts a cluster of workers, loads it, and, if reload, reloads
+// it again and again meanwhile.
+func inCluster(cfg load.Config, workers int, reload bool) (load.Result, error) {
+	ctx := context.Background()
+	p, err := cluster.Start(ctx, cluster.Config{Workers: workers})
+	if err != nil {
+		return load.Result{}, err
+	}
+	defer p.Shutdown(ctx)
+	var ready atomic.Int64
+	events := p.Events()
+	go func() {
+		for ev := range events {
+			if ev.Kind == cluster.EventReady {
+				ready.Add(1)
+			}
+		}
+	}()
+	for ready.Load() < int64(workers) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cfg.URL = "http://" + p.Addrs()[0].String()
+	if !reload {
+		return load.Run(ctx, cfg)
+	}
+	lctx, stop := context.WithCancel(ctx)
+	reloads := 0
+	go func() {
+		defer stop()
+		for lctx.Err() == nil {
+			if err := p.Reload(lctx); err != nil {
+				return
+			}
+			reloads++
+		}
+	}()
+	res, err := load.Run(lctx, cfg)
+	stop()
+	fmt.Printf("  (%d rolling restarts of %d workers during the run)\n", reloads, workers)
+	return res, err
+}

@@ -1,0 +1,104 @@
+package cluster_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spawnkit/spawnkit/cluster"
+)
+
+// A complete program: main runs in the primary and, again, in every
+// worker; Run does the right thing in each.
+func ExampleRun() {
+	err := cluster.Run(context.Background(), cluster.Config{
+		Workers: 4,
+		Worker: func(ctx context.Context, w *cluster.Worker) error {
+			ln, err := w.Listen("tcp", "127.0.0.1:8000")
+			if err != nil {
+				return err
+			}
+			srv := &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+				fmt.Fprintf(rw, "Handled by worker %d\n", os.Getpid())
+			})}
+			return cluster.ServeHTTP(ctx, srv, ln) // returns once drained
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// greeter is the worker of ExampleStart: it answers every message. In a
+// program it is Config.Worker given to Run; here the test binary's TestMain
+// runs it in the workers.
+func greeter(ctx context.Context, w *cluster.Worker) error {
+	if err := w.Ready(); err != nil { // no socket: say it is up
+		return err
+	}
+	for {
+		select {
+		case m, ok := <-w.Messages():
+			if !ok {
+				return nil
+			}
+			var name string
+			m.Decode(&name)
+			w.Send(fmt.Sprintf("slot %d: hello, %s", w.Slot, name))
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+func init() { scenarios["greeter"] = greeter }
+
+// The primary's side: start workers, wait until they are ready, talk to
+// them, shut down.
+func ExampleStart() {
+	ctx := context.Background()
+	p, err := cluster.Start(ctx, cluster.Config{
+		Workers:     2,
+		ManualReady: true,
+		Args:        []string{},
+		Env:         []string{"CLUSTER_TEST_SCENARIO=greeter"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	events := p.Events()
+	for ready := 0; ready < 2; {
+		if ev := <-events; ev.Kind == cluster.EventReady {
+			ready++
+		}
+	}
+	p.Broadcast("gopher")
+	var replies []string
+	for len(replies) < 2 {
+		if ev := <-events; ev.Kind == cluster.EventMessage {
+			var s string
+			ev.Message.Decode(&s)
+			replies = append(replies, s)
+		}
+	}
+	slices.Sort(replies)
+	fmt.Println(strings.Join(replies, "\n"))
+
+	p.Shutdown(ctx)
+	for ev := range events { // until the last worker has gone
+		if ev.Kind == cluster.EventExit {
+			fmt.Println("worker in slot", ev.Worker.Slot, "stopped:", ev.Stopped, "code:", ev.ExitCode)
+		}
+	}
+	fmt.Println(p.Wait())
+	// Unordered output:
+	// slot 0: hello, gopher
+	// slot 1: hello, gopher
+	// worker in slot 0 stopped: true code: 0
+	// worker in slot 1 stopped: true code: 0
+	// <nil>
+}
