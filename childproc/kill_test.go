@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -146,4 +147,39 @@ func TestUnrefStopsCancelKill(t *testing.T) {
 	var ee *childproc.ExitError
 	require.True(t, errors.As(p.Wait(), &ee))
 	assert.False(t, ee.Killed)
+}
+
+func TestNothingOfTheTreeOutlivesWaitAfterKill(t *testing.T) {
+	marker := uniqueSleep()
+	before := openFDs(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	// The grandchild ignores SIGTERM and left the process group: only the
+	// SIGKILL after KillDelay, sent through its pidfd, ends it.
+	p, err := childproc.Spawn(ctx, "sh", []string{"-c", "setsid sh -c 'trap \"\" TERM; sleep " + marker + "' & echo ready; wait"}, &childproc.Options{
+		Stdin: childproc.Ignore, Stdout: childproc.Pipe, Stderr: childproc.Ignore, KillDelay: 200 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	line := make([]byte, 6)
+	_, err = io.ReadFull(p.Stdout, line)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return len(pidsRunning(marker)) == 1 }, 2*time.Second, 10*time.Millisecond)
+	cancel()
+	require.Error(t, p.Wait())
+	assert.Empty(t, pidsRunning(marker), "Wait returns only once the whole tree is gone")
+	require.NoError(t, p.Stdout.Close())
+	assert.Equal(t, before, openFDs(t), "no pidfd or pipe is left open after Wait")
+	collect(t, p)
+}
+
+// openFDs lists this process's open file descriptors.
+func openFDs(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	var out []string
+	for _, e := range entries {
+		target, _ := os.Readlink("/proc/self/fd/" + e.Name())
+		out = append(out, e.Name()+" "+target)
+	}
+	return out
 }

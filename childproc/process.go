@@ -54,6 +54,7 @@ type Process struct {
 	timedOut  bool
 	cause     error
 	termOnce  sync.Once
+	treeDone  chan struct{} // closed once a kill of the tree is complete
 	unrefOnce sync.Once
 	unref     chan struct{}
 
@@ -70,7 +71,9 @@ func (p *Process) Events() <-chan Event { return p.events }
 
 // Wait waits for the child to exit and for the copies into Writer stdio to
 // finish (at most KillDelay after the exit, in case a grandchild holds an
-// output open). It returns nil when the child exited with status 0 and was
+// output open). After a kill by Timeout, ctx or MaxBuffer it also waits
+// until nothing of the child's tree runs any more (SIGKILL after
+// KillDelay), so no process, goroutine or fd of it outlives Wait. It returns nil when the child exited with status 0 and was
 // not killed by us, and an *ExitError otherwise. Wait may be called any
 // number of times from any goroutine; it never reads Events.
 func (p *Process) Wait() error {
@@ -157,6 +160,7 @@ func (p *Process) terminate(cause error, timedOut bool) {
 		}
 		if p.killDelay < 0 {
 			p.tree.release()
+			close(p.treeDone)
 			return
 		}
 		go p.escalate()
@@ -166,6 +170,7 @@ func (p *Process) terminate(cause error, timedOut bool) {
 // escalate sends SIGKILL to the tree once KillDelay has passed, unless the
 // child and everything it started ended before that.
 func (p *Process) escalate() {
+	defer close(p.treeDone)
 	defer p.tree.release()
 	deadline := time.NewTimer(p.killDelay)
 	defer deadline.Stop()
@@ -233,6 +238,12 @@ func (p *Process) reap() {
 	p.emit(Event{Kind: EventExit, ExitCode: code, Signal: sig})
 
 	p.drainOwned()
+	p.mu.Lock()
+	killed := p.killed
+	p.mu.Unlock()
+	if killed {
+		<-p.treeDone // nothing of the tree runs once Wait returns
+	}
 	close(p.drained)
 	p.callerReads.Wait()
 	if p.channel != nil {

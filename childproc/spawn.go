@@ -88,6 +88,7 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 		drained:    make(chan struct{}),
 		events:     make(chan Event, eventBuffer),
 		unref:      make(chan struct{}),
+		treeDone:   make(chan struct{}),
 	}
 	if prepare != nil {
 		prepare(p, &o)
