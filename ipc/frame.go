@@ -18,6 +18,7 @@ const (
 	readSize      = 64 << 10 // initial buffer, and headroom above the limit
 	minFree       = 16 << 10 // compact or grow when less than this is free
 	shrinkAbove   = 1 << 20  // drop a grown buffer once it is empty
+	jumpAbove     = 16 << 20 // grow straight to the limit past this size
 	maxQueuedFDs  = 64       // received descriptors waiting for their message
 	maxFDsPerRead = 64       // ancillary buffer capacity, in descriptors
 )
@@ -137,9 +138,13 @@ func (fr *frameReader) fill() error {
 			fr.r = 0
 		}
 		if len(fr.buf)-fr.w < minFree {
-			// buf[:w] is part of one line no longer than max.
+			// buf[:w] is part of one line no longer than max. Every
+			// buffer outgrown stays resident until the runtime returns
+			// it, so doubling stops at jumpAbove: past it the buffer
+			// takes its largest size at once, and one line never costs
+			// more than about max + 2*jumpAbove bytes.
 			size := 2 * len(fr.buf)
-			if limit := fr.max + readSize; size > limit {
+			if limit := fr.max + readSize; size > limit || size > jumpAbove {
 				size = limit
 			}
 			if size > len(fr.buf) {
