@@ -47,7 +47,7 @@ func testRollingRestart(t *testing.T, keepAlive bool) {
 	assert.Zero(t, res.Failed, "failed requests during the rolling restart: %v", res.Errors)
 	assert.Greater(t, res.OK, 20)
 
-	evs := tc.events()
+	evs := tc.waitFor("the old workers' exits", 30*time.Second, func(evs []cluster.Event) bool { return count(evs, cluster.EventExit) == 2 })
 	after := readyWorkers(evs)
 	require.Len(t, after, 2)
 	for _, w := range before {
