@@ -60,10 +60,13 @@ type Runner struct {
 	Stderr  io.Writer
 }
 
-// Run measures one variant of s once.
+// Run measures one variant of s once (an Op variant alone).
 func (r *Runner) Run(ctx context.Context, s *Scenario, v *Variant) (Raw, error) {
 	sz := s.Sizes[r.Preset]
 	switch {
+	case v.Op != nil:
+		m, err := r.RunPaired(ctx, s, []*Variant{v})
+		return m[v.Name], err
 	case v.Node != nil:
 		if r.Node == "" {
 			return Raw{}, ErrNoNode
@@ -76,6 +79,48 @@ func (r *Runner) Run(ctx context.Context, s *Scenario, v *Variant) (Raw, error) 
 	default:
 		return v.Go(ctx, sz)
 	}
+}
+
+// RunPaired measures the Op variants vs of s together, in one process
+// (see RunOps).
+func (r *Runner) RunPaired(ctx context.Context, s *Scenario, vs []*Variant) (map[string]Raw, error) {
+	if r.Self == "" {
+		return RunOps(ctx, s.Sizes[r.Preset], vs)
+	}
+	var names []string
+	for _, v := range vs {
+		names = append(names, v.Name)
+	}
+	args := []string{"-child", s.Name + "/" + strings.Join(names, "+"), "-preset", string(r.Preset)}
+	out, err := r.output(ctx, r.Self, args)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]Raw
+	if err := json.Unmarshal(out, &m); err != nil {
+		return nil, fmt.Errorf("%s %s: output %q: %w", filepath.Base(r.Self), strings.Join(args, " "), out, err)
+	}
+	for _, v := range vs {
+		if m[v.Name].Ops <= 0 {
+			return nil, fmt.Errorf("%s %s: no measurement of %s in %q", filepath.Base(r.Self), strings.Join(args, " "), v.Name, out)
+		}
+	}
+	return m, nil
+}
+
+func (r *Runner) output(ctx context.Context, name string, args []string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if r.Stderr != nil {
+		cmd.Stderr = io.MultiWriter(&stderr, r.Stderr)
+	}
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w: %s", filepath.Base(name), strings.Join(args, " "), err, lastLine(stderr.String()))
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	return []byte(lines[len(lines)-1]), nil
 }
 
 func (r *Runner) runJSON(ctx context.Context, name string, args []string) (Raw, error) {
@@ -109,12 +154,29 @@ func lastLine(s string) string {
 }
 
 // RunChild is the -child side: it runs the named Go variant in this
-// process and prints its Raw as one line of JSON to w.
+// process and prints its Raw as one line of JSON to w. For Op variants
+// name is SCENARIO/V1+V2+…, which are measured together (RunOps), and the
+// line is an object of Raws by variant name.
 func RunChild(ctx context.Context, w io.Writer, name string, preset Preset) error {
 	sn, vn, _ := strings.Cut(name, "/")
 	for _, s := range Scenarios() {
 		if s.Name != sn {
 			continue
+		}
+		if names := strings.Split(vn, "+"); s.Variant(names[0]) != nil && s.Variant(names[0]).Op != nil {
+			var vs []*Variant
+			for _, n := range names {
+				v := s.Variant(n)
+				if v == nil || v.Op == nil {
+					return fmt.Errorf("bench: no paired variant %s/%s", sn, n)
+				}
+				vs = append(vs, v)
+			}
+			m, err := RunOps(ctx, s.Sizes[preset], vs)
+			if err != nil {
+				return err
+			}
+			return json.NewEncoder(w).Encode(m)
 		}
 		v := s.Variant(vn)
 		if v == nil || v.Go == nil {
@@ -155,30 +217,68 @@ type Results struct {
 // load. progress, if not nil, gets one line per measurement.
 func (r *Runner) Compare(ctx context.Context, scenarios []*Scenario, rounds int, progress io.Writer) *Results {
 	res := &Results{Date: time.Now().UTC(), Machine: Machine(), Preset: r.Preset, Rounds: rounds, Samples: map[string]*Sample{}}
+	sample := func(key, scen, variant string) *Sample {
+		smp := res.Samples[key]
+		if smp == nil {
+			smp = &Sample{Scenario: scen, Variant: variant}
+			res.Samples[key] = smp
+		}
+		return smp
+	}
 	for round := 0; round < rounds; round++ {
 		for _, s := range scenarios {
-			k := len(s.Variants)
-			for i := 0; i < k; i++ {
-				v := &s.Variants[(i+round)%k]
-				key := s.Name + "/" + v.Name
-				smp := res.Samples[key]
-				if smp == nil {
-					smp = &Sample{Scenario: s.Name, Variant: v.Name}
-					res.Samples[key] = smp
+			// The units of a round: every Op variant together (one
+			// process), then every other variant on its own.
+			var units [][]*Variant
+			var paired []*Variant
+			for i := range s.Variants {
+				if s.Variants[i].Op != nil {
+					paired = append(paired, &s.Variants[i])
 				}
+			}
+			if len(paired) > 0 {
+				units = append(units, paired)
+			}
+			for i := range s.Variants {
+				if s.Variants[i].Op == nil {
+					units = append(units, []*Variant{&s.Variants[i]})
+				}
+			}
+			for i := range units {
+				u := units[(i+round)%len(units)]
 				t0 := time.Now()
-				raw, err := r.Run(ctx, s, v)
-				if err != nil {
-					smp.Err = err.Error()
-					res.Failures = append(res.Failures, fmt.Sprintf("round %d %s: %v", round+1, key, err))
-					if progress != nil {
-						fmt.Fprintf(progress, "round %d/%d %-28s FAILED: %v\n", round+1, rounds, key, err)
-					}
-					continue
+				var raws map[string]Raw
+				var err error
+				if u[0].Op != nil {
+					// rotate the starting variant inside the process too
+					rot := append(append([]*Variant(nil), u[round%len(u):]...), u[:round%len(u)]...)
+					raws, err = r.RunPaired(ctx, s, rot)
+				} else {
+					var raw Raw
+					raw, err = r.Run(ctx, s, u[0])
+					raws = map[string]Raw{u[0].Name: raw}
 				}
-				smp.Raws = append(smp.Raws, raw)
-				if progress != nil {
-					fmt.Fprintf(progress, "round %d/%d %-28s %s (%.1fs)\n", round+1, rounds, key, brief(s, raw), time.Since(t0).Seconds())
+				for _, v := range u {
+					key := s.Name + "/" + v.Name
+					smp := sample(key, s.Name, v.Name)
+					if err != nil {
+						smp.Err = err.Error()
+						continue
+					}
+					smp.Raws = append(smp.Raws, raws[v.Name])
+					if progress != nil {
+						fmt.Fprintf(progress, "round %d/%d %-30s %s (%.1fs)\n", round+1, rounds, key, brief(s, raws[v.Name]), time.Since(t0).Seconds())
+					}
+				}
+				if err != nil {
+					var names []string
+					for _, v := range u {
+						names = append(names, v.Name)
+					}
+					res.Failures = append(res.Failures, fmt.Sprintf("round %d %s/%s: %v", round+1, s.Name, strings.Join(names, "+"), err))
+					if progress != nil {
+						fmt.Fprintf(progress, "round %d/%d %s/%s FAILED: %v\n", round+1, rounds, s.Name, strings.Join(names, "+"), err)
+					}
 				}
 			}
 		}
@@ -314,7 +414,7 @@ func (res *Results) Markdown(scenarios []*Scenario) string {
 	fmt.Fprintf(&b, "- machine: %s\n", res.Machine)
 	fmt.Fprintf(&b, "- date: %s\n", res.Date.Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(&b, "- command: `%s` (took %s; load average at end %s)\n", res.Command, res.Elapsed.Round(time.Second), res.LoadEnd)
-	fmt.Fprintf(&b, "- preset %s, %d rounds; every figure is the median over rounds [min–max]; a ratio is median(variant)/median(anchor) in the row's unit, with the range of the per-round ratios (variants of a scenario run back to back in each round, order rotated)\n\n", res.Preset, res.Rounds)
+	fmt.Fprintf(&b, "- preset %s, %d rounds; every figure is the median over rounds [min–max]; a ratio is median(variant)/median(anchor) in the row's unit, with the range of the per-round ratios. In each round a scenario's variants run back to back, order rotated; the Go variants of spawn-*, exec-*, execfile-* and pipeline run in one process taking turns call by call (see bench.RunOps), so their ratios are paired closely in time\n\n", res.Preset, res.Rounds)
 	b.WriteString("| scenario | variant | metric | median [min–max] | ratios |\n|---|---|---|---|---|\n")
 	for _, s := range scenarios {
 		for _, m := range s.Metrics {

@@ -136,9 +136,16 @@ type Peer struct {
 // StartPeer forks the running binary in role with args. Its stdin and
 // stdout are /dev/null, its stderr is the parent's.
 func StartPeer(ctx context.Context, role string, args ...string) (*Peer, error) {
+	return StartPeerEnv(ctx, nil, role, args...)
+}
+
+// StartPeerEnv is StartPeer with "K=V" variables added to the child's
+// environment.
+func StartPeerEnv(ctx context.Context, env []string, role string, args ...string) (*Peer, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	p, err := childproc.Fork(ctx, role, args, &childproc.Options{
 		Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Inherit,
+		ExtraEnv: env,
 	})
 	if err != nil {
 		cancel()

@@ -36,7 +36,7 @@ func PipelineParsed(ctx context.Context, size int64) error {
 }
 
 func init() {
-	extraVariants["pipeline"] = append(extraVariants["pipeline"], Variant{Name: ImplSpawnkit, Go: bytesVariant(PipelineSpawnkit)})
+	extraVariants["pipeline"] = append(extraVariants["pipeline"], Variant{Name: ImplSpawnkit, Op: bytesOp(PipelineSpawnkit)})
 	extraPipelineBench[ImplSpawnkit] = PipelineSpawnkit
 	extraPipelineBench["parse"] = PipelineParsed
 }

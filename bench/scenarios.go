@@ -3,6 +3,8 @@ package bench
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"sort"
 	"strconv"
 	"time"
 )
@@ -31,9 +33,13 @@ const (
 
 // Size is how much work one measurement does.
 type Size struct {
-	N     int   // operations
+	N     int   // operations (for Op variants: calls per turn)
+	Turns int   // Op variants: turns each; Node gets N×Turns operations
 	Bytes int64 // bytes (streaming) or bytes per message (IPC payload)
 }
+
+// total is the operation count of a whole measurement.
+func (sz Size) total() int { return sz.N * max(1, sz.Turns) }
 
 // Metric is one figure derived from Raw.
 type Metric struct {
@@ -46,9 +52,15 @@ type Metric struct {
 // Variant is one way of doing a scenario's work: a Go function run in
 // this process (the harness runs it in a child process of its own), or a
 // Node script with arguments.
+//
+// A Variant with Op instead of Go is paired: all the Op variants of a
+// scenario run in one process, taking turns of Size.N calls each (the
+// order rotated every turn) for Size.Turns turns, so that a load change on
+// the machine hits them alike; per-call durations give the percentiles.
 type Variant struct {
 	Name string
 	Go   func(ctx context.Context, sz Size) (Raw, error)
+	Op   func(ctx context.Context, sz Size) (ops int, bytes int64, err error)
 	Node func(sz Size) []string // script name in node/ and its arguments
 }
 
@@ -117,42 +129,69 @@ func timed(ops int, bytes int64, warm, fn func() error) (Raw, error) {
 	return Raw{Seconds: time.Since(t0).Seconds(), Ops: ops, Bytes: bytes, RSS: PeakRSS()}, nil
 }
 
-func spawnVariant(impl string, pipes bool, inflight int) func(context.Context, Size) (Raw, error) {
-	return func(ctx context.Context, sz Size) (Raw, error) {
-		run := func(n int) func() error {
-			return func() error {
-				if pipes {
-					for i := 0; i < n; i++ {
-						if err := SpawnOnce(ctx, impl, true); err != nil {
-							return err
-						}
-					}
-					return nil
-				}
-				return SpawnMany(ctx, impl, n, inflight)
-			}
+type opFunc = func(ctx context.Context, sz Size) (int, int64, error)
+
+func spawnOp(impl string, pipes bool, inflight int) opFunc {
+	return func(ctx context.Context, sz Size) (int, int64, error) {
+		if inflight > 1 {
+			return inflight, 0, SpawnMany(ctx, impl, inflight, inflight)
 		}
-		return timed(sz.N, 0, run(min(10, sz.N)), run(sz.N))
+		return 1, 0, SpawnOnce(ctx, impl, pipes)
 	}
 }
 
-func echoVariant(impl string, shell bool) func(context.Context, Size) (Raw, error) {
-	return func(ctx context.Context, sz Size) (Raw, error) {
-		one := func() error { return EchoHi(ctx, impl, shell) }
-		if _, err := Latencies(min(10, sz.N), one); err != nil {
-			return Raw{}, err
-		}
-		t0 := time.Now()
-		ds, err := Latencies(sz.N, one)
-		if err != nil {
-			return Raw{}, err
-		}
-		return Raw{
-			Seconds: time.Since(t0).Seconds(), Ops: sz.N,
-			P50us: float64(Percentile(ds, 50)) / 1e3, P99us: float64(Percentile(ds, 99)) / 1e3,
-			RSS: PeakRSS(),
-		}, nil
+func echoOp(impl string, shell bool) opFunc {
+	return func(ctx context.Context, sz Size) (int, int64, error) {
+		return 1, 0, EchoHi(ctx, impl, shell)
 	}
+}
+
+func bytesOp(fn func(ctx context.Context, size int64) error) opFunc {
+	return func(ctx context.Context, sz Size) (int, int64, error) {
+		return 1, sz.Bytes, fn(ctx, sz.Bytes)
+	}
+}
+
+// RunOps measures the Op variants vs together: one warm-up call each, then
+// sz.Turns turns of sz.N calls of each variant, the order rotated by one
+// every turn. Each variant's Raw sums its calls' durations and gives the
+// percentiles of their durations; RSS is this process's (shared by all).
+func RunOps(ctx context.Context, sz Size, vs []*Variant) (map[string]Raw, error) {
+	durs := make([][]time.Duration, len(vs))
+	raws := make([]Raw, len(vs))
+	for _, v := range vs {
+		if _, _, err := v.Op(ctx, sz); err != nil {
+			return nil, fmt.Errorf("%s: %w", v.Name, err)
+		}
+	}
+	for turn := 0; turn < max(1, sz.Turns); turn++ {
+		for k := range vs {
+			i := (k + turn) % len(vs)
+			for c := 0; c < max(1, sz.N); c++ {
+				t0 := time.Now()
+				ops, bytes, err := vs[i].Op(ctx, sz)
+				d := time.Since(t0)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", vs[i].Name, err)
+				}
+				durs[i] = append(durs[i], d)
+				raws[i].Seconds += d.Seconds()
+				raws[i].Ops += ops
+				raws[i].Bytes += bytes
+			}
+		}
+	}
+	out := make(map[string]Raw, len(vs))
+	rss := PeakRSS()
+	for i, v := range vs {
+		ds := durs[i]
+		sort.Slice(ds, func(a, b int) bool { return ds[a] < ds[b] })
+		raws[i].P50us = float64(Percentile(ds, 50)) / 1e3
+		raws[i].P99us = float64(Percentile(ds, 99)) / 1e3
+		raws[i].RSS = rss
+		out[v.Name] = raws[i]
+	}
+	return out, nil
 }
 
 // withPeer forks a peer in role, runs fn on it, and closes it.
@@ -172,6 +211,20 @@ func forkRTT(ctx context.Context, sz Size) (Raw, error) {
 	return withPeer(ctx, RoleEcho, nil, func(pe *Peer) (Raw, error) {
 		return timed(sz.N, 0, func() error { return pe.RoundTrips(min(1000, sz.N)) }, func() error { return pe.RoundTrips(sz.N) })
 	})
+}
+
+// forkRTTOneProc is forkRTT with GOMAXPROCS=1 in the parent and the child:
+// no idle P to wake and no spinning M on each message, the way Node's one
+// event-loop thread works. Diagnostic: it shows what the Go scheduler's
+// wake-ups cost on a round trip.
+func forkRTTOneProc(ctx context.Context, sz Size) (Raw, error) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	pe, err := StartPeerEnv(ctx, []string{"GOMAXPROCS=1"}, RoleEcho)
+	if err != nil {
+		return Raw{}, err
+	}
+	defer pe.Close()
+	return timed(sz.N, 0, func() error { return pe.RoundTrips(min(1000, sz.N)) }, func() error { return pe.RoundTrips(sz.N) })
 }
 
 func ipcSend(ctx context.Context, sz Size) (Raw, error) {
@@ -227,7 +280,7 @@ func nodeArgs(script string, args ...string) func(Size) []string {
 		for _, a := range args {
 			switch a {
 			case "$N":
-				a = strconv.Itoa(sz.N)
+				a = strconv.Itoa(sz.total())
 			case "$BYTES":
 				a = strconv.FormatInt(sz.Bytes, 10)
 			}
@@ -257,44 +310,44 @@ func Scenarios() []*Scenario {
 			Name: "spawn-true", Title: "spawn+wait /bin/true, sequential, stdio /dev/null",
 			Metrics: []Metric{usPerOp}, Anchors: []string{ImplOSExec, "node"},
 			Variants: []Variant{
-				{Name: ImplSpawnkit, Go: spawnVariant(ImplSpawnkit, false, 1)},
-				{Name: ImplOSExec, Go: spawnVariant(ImplOSExec, false, 1)},
+				{Name: ImplSpawnkit, Op: spawnOp(ImplSpawnkit, false, 1)},
+				{Name: ImplOSExec, Op: spawnOp(ImplOSExec, false, 1)},
 				{Name: "node", Node: nodeArgs("spawn.js", "devnull", "$N", "1")},
 			},
-			Sizes:   map[Preset]Size{Full: {N: 1000}, Short: {N: 200}, Smoke: {N: 3}},
+			Sizes:   map[Preset]Size{Full: {N: 20, Turns: 50}, Short: {N: 10, Turns: 20}, Smoke: {N: 1, Turns: 2}},
 			Targets: spawnTarget("us/op"),
 		},
 		{
 			Name: "spawn-true-pipes", Title: "spawn+wait /bin/true, sequential, stdin/stdout/stderr pipes",
 			Metrics: []Metric{usPerOp}, Anchors: []string{ImplOSExec, "node"},
 			Variants: []Variant{
-				{Name: ImplSpawnkit, Go: spawnVariant(ImplSpawnkit, true, 1)},
-				{Name: ImplOSExec, Go: spawnVariant(ImplOSExec, true, 1)},
+				{Name: ImplSpawnkit, Op: spawnOp(ImplSpawnkit, true, 1)},
+				{Name: ImplOSExec, Op: spawnOp(ImplOSExec, true, 1)},
 				{Name: "node", Node: nodeArgs("spawn.js", "pipes", "$N", "1")},
 			},
-			Sizes:   map[Preset]Size{Full: {N: 1000}, Short: {N: 200}, Smoke: {N: 3}},
+			Sizes:   map[Preset]Size{Full: {N: 20, Turns: 50}, Short: {N: 10, Turns: 20}, Smoke: {N: 1, Turns: 2}},
 			Targets: spawnTarget("us/op"),
 		},
 		{
 			Name: "spawn-true-16", Title: "spawn+wait /bin/true, 16 in flight, stdio /dev/null",
 			Metrics: []Metric{opsPerS}, Anchors: []string{ImplOSExec, "node"},
 			Variants: []Variant{
-				{Name: ImplSpawnkit, Go: spawnVariant(ImplSpawnkit, false, 16)},
-				{Name: ImplOSExec, Go: spawnVariant(ImplOSExec, false, 16)},
+				{Name: ImplSpawnkit, Op: spawnOp(ImplSpawnkit, false, 16)},
+				{Name: ImplOSExec, Op: spawnOp(ImplOSExec, false, 16)},
 				{Name: "node", Node: nodeArgs("spawn.js", "devnull", "$N", "16")},
 			},
-			Sizes:   map[Preset]Size{Full: {N: 2000}, Short: {N: 400}, Smoke: {N: 20}},
+			Sizes:   map[Preset]Size{Full: {N: 4, Turns: 30}, Short: {N: 2, Turns: 12}, Smoke: {N: 1, Turns: 1}},
 			Targets: []Target{{Variant: ImplSpawnkit, Metric: "ops/s", Anchor: ImplOSExec, Op: ">=", Value: 1 / 1.05, Text: "Spawn ≤1.05× os/exec (as throughput: ≥0.952×)"}},
 		},
 		{
 			Name: "exec-echo", Title: `Exec("echo hi") latency (sh -c)`,
 			Metrics: []Metric{p50, p99}, Anchors: []string{ImplOSExec, "node"},
 			Variants: []Variant{
-				{Name: ImplSpawnkit, Go: echoVariant(ImplSpawnkit, true)},
-				{Name: ImplOSExec, Go: echoVariant(ImplOSExec, true)},
+				{Name: ImplSpawnkit, Op: echoOp(ImplSpawnkit, true)},
+				{Name: ImplOSExec, Op: echoOp(ImplOSExec, true)},
 				{Name: "node", Node: nodeArgs("exec.js", "exec", "$N")},
 			},
-			Sizes:   map[Preset]Size{Full: {N: 500}, Short: {N: 100}, Smoke: {N: 3}},
+			Sizes:   map[Preset]Size{Full: {N: 10, Turns: 50}, Short: {N: 5, Turns: 20}, Smoke: {N: 1, Turns: 3}},
 			Targets: spawnTarget("p50"),
 			Note:    "os/exec: exec.Command(\"/bin/sh\", \"-c\", \"echo hi\").Output(); node: child_process.exec",
 		},
@@ -302,11 +355,11 @@ func Scenarios() []*Scenario {
 			Name: "execfile-echo", Title: `ExecFile("/bin/echo", "hi") latency`,
 			Metrics: []Metric{p50, p99}, Anchors: []string{ImplOSExec, "node"},
 			Variants: []Variant{
-				{Name: ImplSpawnkit, Go: echoVariant(ImplSpawnkit, false)},
-				{Name: ImplOSExec, Go: echoVariant(ImplOSExec, false)},
+				{Name: ImplSpawnkit, Op: echoOp(ImplSpawnkit, false)},
+				{Name: ImplOSExec, Op: echoOp(ImplOSExec, false)},
 				{Name: "node", Node: nodeArgs("exec.js", "execFile", "$N")},
 			},
-			Sizes:   map[Preset]Size{Full: {N: 500}, Short: {N: 100}, Smoke: {N: 3}},
+			Sizes:   map[Preset]Size{Full: {N: 10, Turns: 50}, Short: {N: 5, Turns: 20}, Smoke: {N: 1, Turns: 3}},
 			Targets: spawnTarget("p50"),
 			Note:    "os/exec: exec.Command(\"/bin/echo\", \"hi\").Output(); node: child_process.execFile",
 		},
@@ -315,11 +368,12 @@ func Scenarios() []*Scenario {
 			Metrics: []Metric{opsPerS, usPerOp}, Anchors: []string{"node"},
 			Variants: []Variant{
 				{Name: ImplSpawnkit, Go: forkRTT},
+				{Name: "spawnkit-gomaxprocs1", Go: forkRTTOneProc},
 				{Name: "node", Node: nodeArgs("fork.js", "rtt", "$N")},
 			},
 			Sizes:   map[Preset]Size{Full: {N: 20000}, Short: {N: 5000}, Smoke: {N: 10}},
 			Targets: []Target{{Variant: ImplSpawnkit, Metric: "ops/s", Anchor: "node", Op: ">=", Value: 3, Text: "IPC round trips ≥3× Node"}},
-			Note:    "Go parent encodes a struct per send and decodes each reply into a struct; the Go child echoes the raw message. Node parses and re-stringifies on both sides.",
+			Note:    "Go parent encodes a struct per send and decodes each reply into a struct; the Go child echoes the raw message. Node parses and re-stringifies on both sides. spawnkit-gomaxprocs1 is the same with GOMAXPROCS=1 in parent and child (diagnostic, see RESULTS.md).",
 		},
 		{
 			Name: "ipc-send", Title: "IPC one-way small messages, parent → child",
@@ -357,12 +411,12 @@ func Scenarios() []*Scenario {
 			Name: "pipeline", Title: "head -c SIZE /dev/zero | cat | wc -c",
 			Metrics: []Metric{mbPerS}, Anchors: []string{ImplSh, "node"},
 			Variants: []Variant{
-				{Name: "childproc", Go: bytesVariant(PipelineChildproc)},
-				{Name: ImplOSExec, Go: bytesVariant(PipelineOSExec)},
-				{Name: ImplSh, Go: bytesVariant(PipelineSh)},
+				{Name: "childproc", Op: bytesOp(PipelineChildproc)},
+				{Name: ImplOSExec, Op: bytesOp(PipelineOSExec)},
+				{Name: ImplSh, Op: bytesOp(PipelineSh)},
 				{Name: "node", Node: nodeArgs("pipeline.js", "$BYTES")},
 			},
-			Sizes:   map[Preset]Size{Full: {Bytes: gib}, Short: {Bytes: 128 * mib}, Smoke: {Bytes: mib}},
+			Sizes:   map[Preset]Size{Full: {N: 1, Turns: 3, Bytes: gib}, Short: {N: 1, Turns: 2, Bytes: 128 * mib}, Smoke: {N: 1, Turns: 1, Bytes: mib}},
 			Targets: []Target{{Variant: ImplSpawnkit, Metric: "MB/s", Anchor: ImplSh, Op: ">=", Value: 0.95, Text: "pipeline ≥0.95× sh -c"}},
 			Note:    "spawnkit = package pipeline; childproc = three childproc.Spawn joined with os.Pipe via childproc.File; osexec = the same with exec.Cmd; sh = `sh -c LINE` timed from Go; node = Node streams .pipe() between the stages.",
 		},
