@@ -18,8 +18,11 @@
 // pipe open never makes Wait, Exec or ExecFile hang longer than KillDelay.
 //
 // A child that is not Detached receives SIGKILL when the parent dies
-// (Linux's parent-death signal), so a crashed parent leaves no orphans
-// behind. A Detached child lives in a new session and outlives the parent;
+// (Linux's parent-death signal), so a crashed parent leaves no child of its
+// own behind. What that child started is not signalled: if the parent is
+// killed outright (SIGKILL, no chance to cancel a ctx), grandchildren are
+// orphaned and reparented to init (or the nearest subreaper), as with any
+// program. A Detached child lives in a new session and outlives the parent;
 // call Unref to stop the parent's context from killing it as well.
 //
 // Every fd the package opens is close-on-exec; every child is reaped, so no

@@ -44,6 +44,7 @@ type Process struct {
 	ownedFiles   []*os.File     // their read ends, closed KillDelay after exit if still open
 	callerReads  sync.WaitGroup // Pipe streams handed to the caller: EOF or Close
 	stdinToClose io.Closer      // the parent's end of a stdin pipe, closed after exit
+	feedPipe     *os.File       // the parent's end of a Reader stdin pipe, closed once the outputs are drained
 
 	events       chan Event
 	emitMu       sync.RWMutex
@@ -238,6 +239,11 @@ func (p *Process) reap() {
 	p.emit(Event{Kind: EventExit, ExitCode: code, Signal: sig})
 
 	p.drainOwned()
+	if p.feedPipe != nil {
+		// A grandchild may hold stdin without reading it: stop feeding,
+		// so the Reader is not read on after Wait returns.
+		p.feedPipe.Close()
+	}
 	p.mu.Lock()
 	killed := p.killed
 	p.mu.Unlock()

@@ -120,6 +120,13 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 		if errors.As(err, &pe) && pe.Path == path {
 			err = pe.Err // the path is already in our message
 		}
+		if o.Dir != "" {
+			// The child's chdir fails with the same errno as a missing
+			// program: if Dir vanished since checkDir, say so.
+			if derr := checkDir(o.Dir); derr != nil {
+				err = derr
+			}
+		}
 		return nil, fmt.Errorf("childproc: spawn %s: %w", prog, err)
 	}
 	s.started()
@@ -232,6 +239,7 @@ func (s *starter) stdio(p *Process, i int, std Stdio) (*os.File, error) {
 		s.childEnds = append(s.childEnds, r)
 		s.parentEnds = append(s.parentEnds, w)
 		if std.kind == stdioReader {
+			p.feedPipe = w
 			s.pumps = append(s.pumps, func() { feed(w, std.r) })
 		} else {
 			p.Stdin = &writeStream{f: w}

@@ -50,8 +50,10 @@ func File(f *os.File) Stdio {
 
 // Reader feeds r to the child's stdin. If r is an *os.File the child reads it
 // directly; otherwise a goroutine copies r into a pipe and closes the pipe at
-// EOF or at the first error. A Reader that blocks forever keeps that
-// goroutine alive until it returns. Use it for Stdin only.
+// EOF or at the first error, or when Wait returns (a grandchild that keeps
+// stdin open without reading it does not keep r being read). A Reader that
+// blocks forever keeps that goroutine alive until it returns. Use it for
+// Stdin only.
 func Reader(r io.Reader) Stdio {
 	if r == nil {
 		return Ignore
