@@ -65,6 +65,15 @@ type Config struct {
 	// connection-loss free in the default, shared-socket mode.
 	ReusePort bool
 
+	// Sticky makes the primary accept every connection itself and pass it
+	// to the worker of slot hash(client IP) % Workers, so that one client
+	// always reaches the same worker while that slot has one (the next slot
+	// with a ready worker otherwise, e.g. while it restarts). It costs one
+	// descriptor pass per connection, and a slow worker delays the
+	// connections queued behind its own. Unix-socket clients have no IP
+	// and all go to one worker. Sticky cannot be combined with ReusePort.
+	Sticky bool
+
 	// ManualReady makes a worker count as up only when it calls
 	// Worker.Ready; otherwise its first successful Listen does.
 	ManualReady bool

@@ -9,7 +9,9 @@
 // listening socket with Worker.Listen: the primary opens every socket once
 // and hands the same socket to every worker, so the kernel spreads incoming
 // connections over the workers; with Config.ReusePort each worker binds its
-// own socket with SO_REUSEPORT instead.
+// own socket with SO_REUSEPORT instead, and with Config.Sticky the primary
+// accepts every connection and passes it to a worker chosen by the
+// client's IP.
 //
 //	func main() {
 //		err := cluster.Run(context.Background(), cluster.Config{

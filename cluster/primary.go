@@ -35,7 +35,8 @@ type Primary struct {
 	workers map[int]*worker
 	nextID  int
 	closing bool
-	err     error // what Wait returns
+	err     error          // what Wait returns
+	routers []net.Listener // Sticky: the primary's own listeners
 
 	closingCtx    context.Context // cancelled when the shutdown begins
 	cancelClosing context.CancelFunc
@@ -74,7 +75,10 @@ type worker struct {
 	readerDone chan struct{} // closed when the channel reached EOF
 	exited     chan struct{} // closed after EventExit was emitted
 
+	sendMu sync.Mutex // orders routed connections before opStop (Sticky)
+
 	mu         sync.Mutex
+	sockets    map[int]bool // the sockets it listens on (by socket.id)
 	isOnline   bool
 	isReady    bool
 	stopping   bool
@@ -100,6 +104,9 @@ func Start(ctx context.Context, cfg Config) (*Primary, error) {
 		return nil, fmt.Errorf("cluster: start: %w", err)
 	}
 	cfg = cfg.withDefaults()
+	if cfg.Sticky && cfg.ReusePort {
+		return nil, errors.New("cluster: start: Sticky and ReusePort cannot be combined")
+	}
 	p := &Primary{
 		cfg:     cfg,
 		exe:     cfg.Executable,

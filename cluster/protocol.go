@@ -27,6 +27,7 @@ const (
 	opPing        = "ping"         // Seq
 	opListenReply = "listen-reply" // Seq; the socket (with SendFile), or Addr (ReusePort) or Err
 	opStop        = "stop"         // stop accepting, drain, return
+	opConn        = "conn"         // Sticky: an accepted connection (with SendFile) for Socket
 	// both ways
 	opMessage = "message" // Data
 )
@@ -38,6 +39,8 @@ type envelope struct {
 	Network   string      `json:"network,omitempty"`
 	Addr      string      `json:"addr,omitempty"`
 	ReusePort bool        `json:"reusePort,omitempty"`
+	Sticky    bool        `json:"sticky,omitempty"`
+	Socket    int         `json:"socket,omitempty"`
 	Err       string      `json:"err,omitempty"`
 	Data      ipc.Message `json:"data,omitempty"`
 }

@@ -49,6 +49,9 @@ func (p *Primary) beginShutdown(cause error) {
 		for _, w := range p.workers {
 			ws = append(ws, w)
 		}
+		for _, l := range p.routers {
+			l.Close() // Sticky: stop accepting before the workers drain
+		}
 		p.wg.Add(len(ws))
 		p.mu.Unlock()
 		p.cancelClosing()

@@ -19,6 +19,8 @@ type socket struct {
 	file      *os.File // the primary's descriptor, handed to workers with SendFile
 	unlink    string   // a Unix socket path to remove on close
 	bind      string   // ReusePort: the address workers bind (port 0 resolved)
+	id        int      // 1, 2, … in the order opened
+	routed    bool     // Sticky: the primary's router accepts on it
 }
 
 // sockets is the primary's table of listening sockets. In ReusePort mode
@@ -61,6 +63,7 @@ func (t *sockets) get(network, address string) (*socket, error) {
 	}
 	s.requested = address
 	t.list = append(t.list, s)
+	s.id = len(t.list)
 	return s, nil
 }
 
@@ -76,7 +79,7 @@ func (t *sockets) adopt(files []*os.File) {
 		}
 		addr := l.Addr()
 		l.Close()
-		t.list = append(t.list, &socket{network: addr.Network(), addr: addr, file: f})
+		t.list = append(t.list, &socket{network: addr.Network(), addr: addr, file: f, id: len(t.list) + 1})
 	}
 }
 

@@ -84,6 +84,21 @@ func (p *Primary) handleListen(w *worker, req envelope) {
 		w.ch.Send(reply)
 		return
 	}
+	if p.cfg.Sticky {
+		if err := p.startRouter(s); err != nil {
+			reply.Addr, reply.Err = "", err.Error()
+		} else {
+			reply.Sticky, reply.Socket = true, s.id
+			w.mu.Lock()
+			if w.sockets == nil {
+				w.sockets = make(map[int]bool)
+			}
+			w.sockets[s.id] = true
+			w.mu.Unlock()
+		}
+		w.ch.Send(reply)
+		return
+	}
 	if err := w.ch.SendFile(reply, s.file); err != nil {
 		reply.Addr, reply.Err = "", err.Error()
 		w.ch.Send(reply)
@@ -315,6 +330,8 @@ func (p *Primary) killFor(w *worker, reason error, msg string) {
 // stop asks w to stop accepting, drain and exit, and kills it if it is
 // still running after timeout. It does not wait.
 func (p *Primary) stop(w *worker, timeout time.Duration) {
+	w.sendMu.Lock() // no routed connection after opStop
+	defer w.sendMu.Unlock()
 	w.mu.Lock()
 	if w.stopping {
 		w.mu.Unlock()

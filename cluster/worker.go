@@ -61,6 +61,7 @@ type Worker struct {
 	mu       sync.Mutex
 	seq      uint64
 	pending  map[uint64]chan listenReply
+	sticky   map[int]*stickyListener // Config.Sticky: by socket id
 	stopping bool
 	ready    bool
 }
@@ -82,8 +83,10 @@ var current struct {
 // request for that network and address (port 0 is chosen once: every
 // worker gets the same port) and hands it to every worker that asks; with
 // Config.ReusePort the worker binds its own socket with SO_REUSEPORT on
-// the address the primary resolved. A socket systemd passed to the primary
-// (LISTEN_FDS) is used when its address matches.
+// the address the primary resolved; with Config.Sticky the listener
+// returns the connections the primary accepted and routed to this worker.
+// A socket systemd passed to the primary (LISTEN_FDS) is used when its
+// address matches.
 //
 // Networks: "tcp", "tcp4", "tcp6", "unix" and "unixpacket" (ReusePort: TCP
 // only). The first successful Listen makes the worker ready, unless
@@ -122,7 +125,24 @@ func (w *Worker) Listen(network, address string) (net.Listener, error) {
 	}
 	var l net.Listener
 	var err error
-	if r.env.ReusePort {
+	if r.env.Sticky {
+		id := r.env.Socket
+		var sl *stickyListener
+		sl = newStickyListener(stickyAddr{network, r.env.Addr}, func() {
+			w.mu.Lock()
+			if w.sticky[id] == sl {
+				delete(w.sticky, id)
+			}
+			w.mu.Unlock()
+		})
+		w.mu.Lock()
+		if w.sticky == nil {
+			w.sticky = make(map[int]*stickyListener)
+		}
+		w.sticky[id] = sl
+		w.mu.Unlock()
+		l = sl
+	} else if r.env.ReusePort {
 		lc := net.ListenConfig{Control: setReusePort}
 		l, err = lc.Listen(context.Background(), network, r.env.Addr)
 	} else if r.file == nil {
@@ -225,6 +245,15 @@ func (w *Worker) receive() {
 			w.cancel()
 		case opMessage:
 			w.messages.push(env.Data)
+		case opConn:
+			w.mu.Lock()
+			l := w.sticky[env.Socket]
+			w.mu.Unlock()
+			if l != nil && f != nil {
+				if c, err := net.FileConn(f); err == nil {
+					l.push(c)
+				}
+			}
 		}
 		if f != nil {
 			f.Close()
