@@ -20,7 +20,6 @@ import (
 
 	"github.com/spawnkit/spawnkit/childproc"
 	"github.com/spawnkit/spawnkit/cluster"
-	"github.com/spawnkit/spawnkit/ipc"
 )
 
 // scenarioEnv names the worker code a test's workers run; see scenarios.
@@ -283,5 +282,3 @@ func children() []int {
 	}
 	return out
 }
-
-var _ = ipc.Message(nil)

@@ -1,0 +1,78 @@
+package cluster_test
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/spawnkit/spawnkit/cluster"
+)
+
+func runConfig(scenario string) cluster.Config {
+	return cluster.Config{
+		Workers: 2,
+		Args:    []string{},
+		Env:     []string{scenarioEnv + "=" + scenario},
+		Worker:  func(ctx context.Context, w *cluster.Worker) error { panic("not in the primary") },
+	}
+}
+
+func TestRunReturnsNilWhenCtxEnds(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := runConfig("http")
+	var exits int
+	cfg.Primary = func(pctx context.Context, p *cluster.Primary) error {
+		ready := 0
+		for ev := range p.Events() {
+			switch ev.Kind {
+			case cluster.EventReady:
+				if ready++; ready == 2 {
+					cancel() // as SIGTERM would
+				}
+			case cluster.EventExit:
+				exits++
+				assert.True(t, ev.Stopped)
+			}
+		}
+		assert.Error(t, pctx.Err(), "the primary's ctx ends with the shutdown")
+		return nil
+	}
+	require.NoError(t, cluster.Run(ctx, cfg))
+	assert.Equal(t, 2, exits)
+	assert.Empty(t, children())
+}
+
+func TestRunReturnsThePrimarysError(t *testing.T) {
+	cfg := runConfig("http")
+	boom := errors.New("boom")
+	cfg.Primary = func(ctx context.Context, p *cluster.Primary) error {
+		return boom
+	}
+	err := cluster.Run(context.Background(), cfg)
+	require.ErrorIs(t, err, boom)
+	assert.Equal(t, "cluster: primary: boom", err.Error())
+	assert.Empty(t, children())
+}
+
+func TestRunNeedsAWorkerFunction(t *testing.T) {
+	assert.EqualError(t, cluster.Run(context.Background(), cluster.Config{}), "cluster: Config.Worker is nil")
+}
+
+func TestStartRefusesStickyWithReusePort(t *testing.T) {
+	_, err := cluster.Start(context.Background(), cluster.Config{Sticky: true, ReusePort: true})
+	assert.Error(t, err)
+}
+
+func TestStartFailsForAMissingExecutable(t *testing.T) {
+	_, err := cluster.Start(context.Background(), cluster.Config{Workers: 2, Executable: "/nonexistent/server"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "/nonexistent/server")
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+	time.Sleep(10 * time.Millisecond)
+	assert.Empty(t, children())
+}
