@@ -37,8 +37,10 @@ type Config struct {
 	// Primary, if set, runs in the primary next to the supervisor once the
 	// workers are started, typically to read Primary.Events and Broadcast
 	// shared state. Its ctx is cancelled when the cluster begins to shut
-	// down. An error it returns shuts the cluster down and is returned by
-	// Run.
+	// down; Run waits for it to return before returning itself, so a loop
+	// over Primary.Events may run until that channel closes. Returning nil
+	// leaves the cluster running; an error shuts the cluster down and is
+	// returned by Run.
 	Primary func(ctx context.Context, p *Primary) error
 
 	// Executable is the program workers run; "" means the running

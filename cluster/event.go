@@ -42,6 +42,8 @@ type WorkerInfo struct {
 	Pid int
 }
 
+// String renders w as "worker ID (slot SLOT, pid PID)"; the CrashLoop
+// event's WorkerInfo has only the slot set.
 func (w WorkerInfo) String() string {
 	return fmt.Sprintf("worker %d (slot %d, pid %d)", w.ID, w.Slot, w.Pid)
 }

@@ -46,6 +46,8 @@ func (r Result) PerSecond() float64 {
 	return float64(r.OK) / r.Elapsed.Seconds()
 }
 
+// String summarises the result in one line, e.g. "200 requests, 200 ok, 0
+// failed in 1.5s (133 req/s)".
 func (r Result) String() string {
 	return fmt.Sprintf("%d requests, %d ok, %d failed in %v (%.0f req/s)", r.Requests, r.OK, r.Failed, r.Elapsed.Round(time.Millisecond), r.PerSecond())
 }

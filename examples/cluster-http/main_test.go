@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -19,6 +20,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/spawnkit/spawnkit/cluster/load"
 )
 
 func TestMain(m *testing.M) {
@@ -192,8 +195,23 @@ func TestServeReloadOnSIGUSR2AndDrainOnSIGTERM(t *testing.T) {
 	resp.Body.Close()
 	assert.NotContains(t, string(body), "users: -1")
 
+	// A rolling restart under load: no request fails.
+	ctx, stopLoad := context.WithCancel(context.Background())
+	loaded := make(chan load.Result, 1)
+	go func() {
+		res, err := load.Run(ctx, load.Config{URL: url, Concurrency: 4})
+		assert.NoError(t, err)
+		loaded <- res
+	}()
+	time.Sleep(200 * time.Millisecond)
 	require.NoError(t, s.cmd.Process.Signal(syscall.SIGUSR2))
 	s.waitOutput(`(?s)(exit worker \d+ \(slot \d+, pid \d+\) code=0 stopped.*){2}`, 60*time.Second)
+	time.Sleep(200 * time.Millisecond)
+	stopLoad()
+	res := <-loaded
+	t.Logf("during SIGUSR2: %v", res)
+	assert.Zero(t, res.Failed, "%v", res.Errors)
+	assert.Greater(t, res.OK, 10)
 	after := workerPids(s.stdout.String())
 	require.Len(t, after, 2, s.stdout.String())
 	for pid := range before {
