@@ -29,6 +29,7 @@ type Process struct {
 
 	command    string
 	proc       *os.Process
+	release    func() // called once the child is reaped; may be nil
 	tree       tree
 	killSignal syscall.Signal
 	killDelay  time.Duration
@@ -178,7 +179,7 @@ func (p *Process) escalate() {
 	select {
 	case <-p.exited:
 	case <-deadline.C:
-		p.tree.signal(syscall.SIGKILL)
+		p.killTree()
 		return
 	}
 	poll := time.NewTicker(10 * time.Millisecond)
@@ -186,10 +187,22 @@ func (p *Process) escalate() {
 	for p.tree.alive() {
 		select {
 		case <-deadline.C:
-			p.tree.signal(syscall.SIGKILL)
+			p.killTree()
 			return
 		case <-poll.C:
 		}
+	}
+}
+
+// killTree sends SIGKILL to the tree and waits, a second at most, until
+// none of it runs any more: a killed process takes a moment to die.
+func (p *Process) killTree() {
+	p.tree.signal(syscall.SIGKILL)
+	for range 100 {
+		if !p.tree.alive() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -231,6 +244,9 @@ func (p *Process) watch(ctx context.Context) {
 // and delivers EventClose.
 func (p *Process) reap() {
 	p.state, p.waitErr = p.proc.Wait()
+	if p.release != nil {
+		p.release()
+	}
 	close(p.exited)
 	if p.stdinToClose != nil {
 		p.stdinToClose.Close()

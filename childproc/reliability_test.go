@@ -614,3 +614,50 @@ func TestExecFileArgumentsAreNeverInterpreted(t *testing.T) {
 	assert.Error(t, err)
 	assert.NoFileExists(t, pwned)
 }
+
+func TestChildOutlivesTheThreadThatStartedIt(t *testing.T) {
+	// Linux sends the parent-death signal when the thread that started the
+	// child exits, and Go ends a thread whose goroutine returns while
+	// locked to it. Spawning from such a goroutine must not kill the child.
+	type started struct {
+		p   *childproc.Process
+		tid int
+		err error
+	}
+	// Keep this goroutine's thread, so the next one runs on another.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var s started
+	for range 50 {
+		ch := make(chan started, 1)
+		go func() {
+			runtime.LockOSThread()
+			tid := syscall.Gettid()
+			if tid == os.Getpid() {
+				// The main thread is never ended; try another goroutine.
+				runtime.UnlockOSThread()
+				ch <- started{}
+				return
+			}
+			p, err := childproc.Spawn(context.Background(), "sleep", []string{"30"}, &childproc.Options{Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Ignore})
+			ch <- started{p, tid, err}
+			// Return while locked: the runtime ends this thread.
+		}()
+		if s = <-ch; s.tid != 0 {
+			break
+		}
+	}
+	require.NotZero(t, s.tid, "no goroutine ran on a thread other than the main one")
+	require.NoError(t, s.err)
+	require.Eventually(t, func() bool {
+		_, err := os.Stat("/proc/self/task/" + strconv.Itoa(s.tid))
+		return errors.Is(err, fs.ErrNotExist)
+	}, 5*time.Second, 10*time.Millisecond, "the thread that started the child exited")
+	time.Sleep(100 * time.Millisecond)
+	assert.True(t, alive(s.p.Pid), "the child is still running")
+	require.NoError(t, s.p.Kill(syscall.SIGKILL))
+	var ee *childproc.ExitError
+	require.ErrorAs(t, s.p.Wait(), &ee)
+	assert.Equal(t, syscall.SIGKILL, ee.Signal)
+	assert.False(t, ee.Killed)
+}

@@ -114,7 +114,7 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 	files = append(files, o.ExtraFiles...)
 
 	attr, ownGroup := sysProcAttr(&o, files[0])
-	proc, err := os.StartProcess(path, argv, &os.ProcAttr{Dir: o.Dir, Env: env, Files: files, Sys: attr})
+	proc, release, err := startProcess(path, argv, &os.ProcAttr{Dir: o.Dir, Env: env, Files: files, Sys: attr})
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) && pe.Path == path {
@@ -133,6 +133,7 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 
 	p.Pid = proc.Pid
 	p.proc = proc
+	p.release = release
 	p.tree.proc = proc
 	if ownGroup {
 		p.tree.pgid = proc.Pid
