@@ -18,6 +18,9 @@ type Raw struct {
 	P50us   float64 `json:"p50_us,omitempty"` // latency percentiles, µs
 	P99us   float64 `json:"p99_us,omitempty"`
 	RSS     int64   `json:"rss"` // peak RSS of the measuring process, bytes
+
+	Failed   int `json:"failed,omitempty"`   // cluster: failed requests
+	Restarts int `json:"restarts,omitempty"` // cluster: rolling restarts completed
 }
 
 // Preset selects the size of every scenario.
@@ -46,6 +49,7 @@ type Metric struct {
 	Key    string
 	Unit   string
 	Higher bool // higher is better
+	Zero   bool // 0 is a valid figure (counts of failures)
 	From   func(Raw) float64
 }
 

@@ -88,6 +88,17 @@ func main() {
 		fmt.Fprintln(os.Stderr, "compare:", err)
 		os.Exit(1)
 	}
+	for _, s := range chosen {
+		if strings.HasPrefix(s.Name, "cluster-") && os.Getenv(bench.ClusterbenchEnv) == "" {
+			bin, err := bench.BuildClusterbench(ctx, dir)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "compare:", err)
+				os.Exit(1)
+			}
+			os.Setenv(bench.ClusterbenchEnv, bin) // inherited by the -child processes
+			break
+		}
+	}
 	r := &bench.Runner{Self: self, NodeDir: dir, Node: bench.NodePath(), Preset: bench.Full, Stderr: os.Stderr}
 	if *short {
 		r.Preset = bench.Short
