@@ -113,7 +113,16 @@ func (w *Worker) Listen(network, address string) (net.Listener, error) {
 		w.mu.Unlock()
 		return fail(err)
 	}
-	r := <-reply
+	var r listenReply
+	select {
+	case r = <-reply:
+	case <-w.gone:
+		select {
+		case r = <-reply:
+		default:
+			r.err = errors.New("the channel to the primary closed")
+		}
+	}
 	if r.err != nil {
 		return fail(r.err)
 	}
