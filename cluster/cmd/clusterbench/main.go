@@ -3,15 +3,19 @@
 // as a cluster of workers, and the requests that fail while the cluster is
 // reloaded under load.
 //
-//	clusterbench [-workers 0,1,2] [-duration 5s] [-concurrency 8] [-spin 10000000] [-gomaxprocs 0] [-reload]
+//	clusterbench [-workers 1,2] [-duration 5s] [-concurrency 8] [-spin 10000000]
+//	             [-gomaxprocs 0] [-reload] [-repeat 1]
 //
 // For each number in -workers it starts a server on a free loopback port
-// (0 = one plain process serving in clusterbench itself, N = a cluster of
-// N workers), runs the load generator of package cluster/load against it
-// for -duration, and prints one line. With -reload it also runs
-// Primary.Reload back to back during the load and reports the failures,
-// which should be 0. -gomaxprocs sets GOMAXPROCS of the serving processes
-// (0 = Go's default, all CPUs; 1 = one thread each, as Node.js is).
+// (N = a cluster of N worker processes, so 1 is "one process" measured the
+// same way; 0 = a server inside clusterbench itself, sharing the load
+// generator's process), runs the load generator of package cluster/load
+// against it for -duration (one connection per request), and prints one
+// line. With -reload it also runs Primary.Reload back to back during the
+// load and reports the failed requests, which should be 0. -gomaxprocs sets
+// GOMAXPROCS of the workers (0 = Go's default, all CPUs; 1 = one thread
+// each, as a Node.js process). -repeat runs the configurations in
+// interleaved rounds and prints the median rate of each.
 package main
 
 import (
@@ -23,6 +27,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -52,18 +57,16 @@ func handler(n int) http.Handler {
 }
 
 func main() {
-	workers := flag.String("workers", "0,1,2", "comma-separated worker counts to measure; 0 = one plain process")
+	workers := flag.String("workers", "1,2", "comma-separated worker counts to measure; 0 = a server inside clusterbench")
 	duration := flag.Duration("duration", 5*time.Second, "load duration per measurement")
 	concurrency := flag.Int("concurrency", 8, "concurrent clients")
 	n := flag.Int("spin", 1e7, "loop iterations per request")
 	procs := flag.Int("gomaxprocs", 0, "GOMAXPROCS of the serving processes (0 = default)")
 	reload := flag.Bool("reload", false, "also reload the cluster during the load and count failed requests")
+	repeat := flag.Int("repeat", 1, "rounds; with more than one, print the median rate of each configuration")
 	flag.Parse()
 
 	if cluster.IsWorker() {
-		if *procs > 0 {
-			runtime.GOMAXPROCS(*procs)
-		}
 		err := cluster.Run(context.Background(), cluster.Config{Worker: func(ctx context.Context, w *cluster.Worker) error {
 			ln, err := w.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
@@ -76,33 +79,61 @@ func main() {
 		}
 		return
 	}
-	fmt.Printf("clusterbench: %d CPUs, %s/%s, spin %d, concurrency %d, %v per run, gomaxprocs %d\n",
-		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, *n, *concurrency, *duration, *procs)
+	fmt.Printf("clusterbench: %d CPUs, %s/%s, spin %d, concurrency %d, %v per run, gomaxprocs %d, %d round(s)\n",
+		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, *n, *concurrency, *duration, *procs, *repeat)
+	var counts []int
 	for _, f := range strings.Split(*workers, ",") {
 		w, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil {
+		if err != nil || w < 0 {
 			log.Fatalf("bad -workers %q", *workers)
 		}
-		cfg := load.Config{Concurrency: *concurrency, Duration: *duration}
-		if w == 0 {
-			res, err := single(cfg, *n, *procs)
+		counts = append(counts, w)
+	}
+	// Rounds interleave the configurations, so that a change in the
+	// machine's load hits them alike; the summary takes the medians.
+	rates := map[string][]float64{}
+	var order []string
+	record := func(name string, res load.Result) {
+		fmt.Printf("%-22s %v\n", name+":", res)
+		if _, ok := rates[name]; !ok {
+			order = append(order, name)
+		}
+		rates[name] = append(rates[name], res.PerSecond())
+	}
+	for range *repeat {
+		for _, w := range counts {
+			cfg := load.Config{Concurrency: *concurrency, Duration: *duration}
+			if w == 0 {
+				res, err := single(cfg, *n, *procs)
+				if err != nil {
+					log.Fatal(err)
+				}
+				record("in-process", res)
+				continue
+			}
+			res, err := inCluster(cfg, w, *procs, false)
 			if err != nil {
 				log.Fatal(err)
 			}
-			fmt.Printf("1 process:   %v\n", res)
-			continue
-		}
-		res, err := inCluster(cfg, w, false)
-		if err != nil {
-			log.Fatal(err)
-		}
-		fmt.Printf("%d worker(s): %v\n", w, res)
-		if *reload {
-			res, err := inCluster(cfg, w, true)
-			if err != nil {
-				log.Fatal(err)
+			record(fmt.Sprintf("%d worker(s)", w), res)
+			if *reload {
+				res, err := inCluster(cfg, w, *procs, true)
+				if err != nil {
+					log.Fatal(err)
+				}
+				record(fmt.Sprintf("%d worker(s) reloading", w), res)
+				if res.Failed > 0 {
+					fmt.Printf("  failures: %v\n", res.Errors)
+				}
 			}
-			fmt.Printf("%d worker(s) reloading: %v %v\n", w, res, res.Errors)
+		}
+	}
+	if *repeat > 1 {
+		fmt.Println("medians:")
+		for _, name := range order {
+			r := rates[name]
+			slices.Sort(r)
+			fmt.Printf("  %-22s %.0f req/s\n", name+":", r[len(r)/2])
 		}
 	}
 }
@@ -125,9 +156,13 @@ func single(cfg load.Config, n, procs int) (load.Result, error) {
 
 // inCluster starts a cluster of workers, loads it, and, if reload, reloads
 // it again and again meanwhile.
-func inCluster(cfg load.Config, workers int, reload bool) (load.Result, error) {
+func inCluster(cfg load.Config, workers, procs int, reload bool) (load.Result, error) {
 	ctx := context.Background()
-	p, err := cluster.Start(ctx, cluster.Config{Workers: workers})
+	var env []string
+	if procs > 0 {
+		env = []string{"GOMAXPROCS=" + strconv.Itoa(procs)}
+	}
+	p, err := cluster.Start(ctx, cluster.Config{Workers: workers, Env: env})
 	if err != nil {
 		return load.Result{}, err
 	}
