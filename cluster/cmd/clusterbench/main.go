@@ -3,19 +3,22 @@
 // as a cluster of workers, and the requests that fail while the cluster is
 // reloaded under load.
 //
-//	clusterbench [-workers 1,2] [-duration 5s] [-concurrency 8] [-spin 10000000]
+//	clusterbench [-workers 0,1,2] [-duration 5s] [-concurrency 8] [-spin 10000000]
 //	             [-gomaxprocs 0] [-reload] [-repeat 1]
 //
-// For each number in -workers it starts a server on a free loopback port
-// (N = a cluster of N worker processes, so 1 is "one process" measured the
-// same way; 0 = a server inside clusterbench itself, sharing the load
-// generator's process), runs the load generator of package cluster/load
-// against it for -duration (one connection per request), and prints one
-// line. With -reload it also runs Primary.Reload back to back during the
-// load and reports the failed requests, which should be 0. -gomaxprocs sets
-// GOMAXPROCS of the workers (0 = Go's default, all CPUs; 1 = one thread
-// each, as a Node.js process). -repeat runs the configurations in
-// interleaved rounds and prints the median rate of each.
+// For each number in -workers it starts a server on a free loopback port,
+// runs the load generator of package cluster/load against it for -duration
+// (one connection per request), and prints one line. 0 is a server inside
+// clusterbench itself, sharing the load generator's process (printed as "1
+// process"); N is a cluster of N worker processes, so "1 worker(s)" is one
+// server process measured exactly like the cluster. With -reload it also
+// runs Primary.Reload back to back during the load and reports the failed
+// requests, which should be 0. -gomaxprocs sets GOMAXPROCS of the serving
+// processes (0 = Go's default, all CPUs; 1 = one thread each, as a Node.js
+// process); for 0 it is clusterbench's own, load generator included.
+// -repeat runs the configurations in interleaved rounds and prints the
+// median rate of each. bench/cluster.go parses the result lines: keep their
+// format.
 package main
 
 import (
@@ -57,7 +60,7 @@ func handler(n int) http.Handler {
 }
 
 func main() {
-	workers := flag.String("workers", "1,2", "comma-separated worker counts to measure; 0 = a server inside clusterbench")
+	workers := flag.String("workers", "0,1,2", "comma-separated worker counts to measure; 0 = a server inside clusterbench")
 	duration := flag.Duration("duration", 5*time.Second, "load duration per measurement")
 	concurrency := flag.Int("concurrency", 8, "concurrent clients")
 	n := flag.Int("spin", 1e7, "loop iterations per request")
@@ -108,7 +111,7 @@ func main() {
 				if err != nil {
 					log.Fatal(err)
 				}
-				record("in-process", res)
+				record("1 process", res)
 				continue
 			}
 			res, err := inCluster(cfg, w, *procs, false)
