@@ -16,12 +16,17 @@ import (
 // In the primary (IsPrimary) it starts the workers (see Start), runs
 // Config.Primary if set, and then handles signals: SIGUSR2 reloads the
 // workers one by one (Primary.Reload; a failed reload is logged on
-// Config.ErrorLog and the cluster keeps running), SIGTERM and SIGINT shut
+// Config.ErrorLog and the cluster keeps running; a SIGUSR2 that arrives
+// during a reload is logged and ignored), SIGTERM and SIGINT shut
 // down gracefully (Primary.Shutdown), and a second SIGTERM or SIGINT kills
 // the workers still draining. The end of ctx shuts down gracefully too. Run
 // returns nil after such a shutdown; an error when the cluster could not
 // start, when Config.Primary returned one, or when every slot was given up
 // as a crash loop (matching ErrCrashLoop).
+//
+// Workers inherit the primary's stdout and stderr; their stdin is
+// /dev/null, and they run in their own process group, so that a terminal's
+// ^C reaches the primary only, which then drains them.
 //
 // In a worker (IsWorker) it runs Config.Worker with ctx and a Worker, and
 // returns what it returns; nil when it returns ctx's error after the
