@@ -329,8 +329,34 @@ func Machine() string {
 			nodeV = strings.TrimSpace(string(out))
 		}
 	}
-	return fmt.Sprintf("%d cores (%s), %s/%s, Linux %s, %s, node %s; load average at start %s",
-		runtime.NumCPU(), model, runtime.GOOS, runtime.GOARCH, kernel, runtime.Version(), nodeV, loadavg())
+	return fmt.Sprintf("%d cores (%s), %s/%s, Linux %s, %s, node %s; load average at start %s; source: %s",
+		runtime.NumCPU(), model, runtime.GOOS, runtime.GOARCH, kernel, runtime.Version(), nodeV, loadavg(), sourceState())
+}
+
+// sourceState names the commit of the working tree the binary was most
+// likely built from (go run builds the working tree) and the library files
+// that differed from it when the run started.
+func sourceState() string {
+	head, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown (no git)"
+	}
+	s := "commit " + strings.TrimSpace(string(head))
+	out, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no", "--", "childproc", "ipc", "pipeline", "cluster", "shell").Output()
+	if err == nil {
+		var dirty []string
+		for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if f := strings.Fields(l); len(f) >= 2 && !strings.HasSuffix(f[len(f)-1], "_test.go") {
+				dirty = append(dirty, f[len(f)-1])
+			}
+		}
+		if len(dirty) == 0 {
+			s += ", library clean"
+		} else {
+			s += ", library files modified in the working tree: " + strings.Join(dirty, " ")
+		}
+	}
+	return s
 }
 
 // stats of one metric over rounds.
