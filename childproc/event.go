@@ -2,6 +2,7 @@ package childproc
 
 import (
 	"fmt"
+	"os"
 	"syscall"
 
 	"github.com/spawnkit/spawnkit/ipc"
@@ -48,6 +49,7 @@ type Event struct {
 	Signal   syscall.Signal // Exit, Close: 0 when it exited by itself
 	Err      error          // Error
 	Message  ipc.Message    // Message
+	File     *os.File       // Message: a file or socket the child sent with it (ipc.Channel.SendFile), or nil; the receiver must close it
 }
 
 // String renders the event compactly, e.g. "exit(code=1)" or "exit(signal=killed)".

@@ -44,6 +44,27 @@ func registerRoles() {
 		}
 		return parent.Send(os.Args[1:])
 	})
+	// files writes into the file the parent sent, then sends back the
+	// read end of a pipe of its own.
+	childproc.Register("files", func(ctx context.Context, parent *ipc.Channel) error {
+		m, f, err := parent.RecvFile()
+		if err != nil {
+			return err
+		}
+		if f == nil {
+			return fmt.Errorf("message %s came without a file", m)
+		}
+		fmt.Fprintf(f, "child got %s\n", m)
+		f.Close()
+		r, w, err := os.Pipe()
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		fmt.Fprint(w, "written by the child")
+		w.Close()
+		return parent.SendFile("read this", r)
+	})
 	childproc.Register("fail", func(ctx context.Context, parent *ipc.Channel) error {
 		return errors.New("role failed on purpose")
 	})
@@ -171,3 +192,30 @@ type capturedWriter struct{ b []byte }
 
 func (w *capturedWriter) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
 func (w *capturedWriter) String() string              { return string(w.b) }
+
+func TestForkPassesFilesBothWays(t *testing.T) {
+	p, err := childproc.Fork(context.Background(), "files", nil, nil)
+	require.NoError(t, err)
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	require.NoError(t, p.SendFile("hello", w))
+	w.Close()
+	got, err := io.ReadAll(r)
+	require.NoError(t, err)
+	assert.Equal(t, "child got \"hello\"\n", string(got))
+
+	var fromChild []byte
+	for ev := range p.Events() {
+		if ev.Kind == childproc.EventMessage {
+			assert.Equal(t, `"read this"`, string(ev.Message))
+			require.NotNil(t, ev.File)
+			fromChild, err = io.ReadAll(ev.File)
+			require.NoError(t, err)
+			ev.File.Close()
+		}
+	}
+	assert.Equal(t, "written by the child", string(fromChild))
+	require.NoError(t, p.Wait())
+	assert.ErrorIs(t, p.SendFile("late", r), childproc.ErrDisconnected)
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 
 	"github.com/spawnkit/spawnkit/ipc"
 )
@@ -34,10 +35,31 @@ func (p *Process) Send(v any) error {
 	if s.isGone() {
 		return ErrDisconnected
 	}
-	err := s.ch.Send(v)
+	return p.sendErr(s.ch.Send(v))
+}
+
+// SendFile sends v with an open file or socket f, which the child receives
+// from ipc.Channel.RecvFile (a Node child gets it as the handle of its
+// 'message' event). f stays the caller's; it may be closed once SendFile
+// returns. Errors are as for Send.
+func (p *Process) SendFile(v any, f *os.File) error {
+	s := p.channel
+	if s == nil {
+		return ErrNoChannel
+	}
+	if s.isGone() {
+		return ErrDisconnected
+	}
+	return p.sendErr(s.ch.SendFile(v, f))
+}
+
+// sendErr maps a failed send to ErrDisconnected where the channel is gone,
+// and reports it as an EventError.
+func (p *Process) sendErr(err error) error {
 	if err == nil {
 		return nil
 	}
+	s := p.channel
 	if s.isGone() || errors.Is(err, net.ErrClosed) || isBrokenPipe(err) {
 		err = fmt.Errorf("childproc: send to %s: %w: %v", p.command, ErrDisconnected, err)
 	} else {
@@ -69,19 +91,22 @@ func (p *Process) Connected() bool {
 }
 
 // readMessages delivers the child's messages as EventMessage, in order,
-// then EventDisconnect when the channel closes.
+// with the file that came with one, then EventDisconnect when the channel
+// closes. A file whose event is dropped is closed.
 func (p *Process) readMessages() {
 	s := p.channel
 	defer close(s.done)
 	for {
-		m, err := s.ch.Recv()
+		m, f, err := s.ch.RecvFile()
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !s.isGone() {
 				p.emit(Event{Kind: EventError, Err: fmt.Errorf("childproc: receive from %s: %w", p.command, err)})
 			}
 			break
 		}
-		p.send(Event{Kind: EventMessage, Message: m}, s.stop)
+		if !p.send(Event{Kind: EventMessage, Message: m, File: f}, s.stop) && f != nil {
+			f.Close()
+		}
 	}
 	s.markGone()
 	s.ch.Close()
