@@ -20,6 +20,7 @@ import (
 
 	"github.com/spawnkit/spawnkit/childproc"
 	"github.com/spawnkit/spawnkit/cluster"
+	"github.com/spawnkit/spawnkit/internal/proctest"
 )
 
 // scenarioEnv names the worker code a test's workers run; see scenarios.
@@ -137,7 +138,7 @@ func start(t *testing.T, scenario string, cfg cluster.Config, env ...string) *te
 		defer cancel()
 		p.Shutdown(ctx)
 		tc.wg.Wait()
-		require.Empty(t, zombies(), "zombie children after shutdown")
+		require.Empty(t, proctest.Zombies(), "zombie children after shutdown")
 	})
 	return tc
 }
@@ -235,50 +236,4 @@ func pidOf(body []byte) int {
 	}
 	pid, _ := strconv.Atoi(strings.TrimPrefix(string(f[0]), "pid="))
 	return pid
-}
-
-// zombies returns our own children that are zombies.
-func zombies() []int {
-	var out []int
-	me := strconv.Itoa(os.Getpid())
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(b[i+2:]))
-		if len(f) > 1 && f[0] == "Z" && f[1] == me {
-			pid, _ := strconv.Atoi(e.Name())
-			out = append(out, pid)
-		}
-	}
-	return out
-}
-
-// children returns the pids of our live children.
-func children() []int {
-	var out []int
-	me := strconv.Itoa(os.Getpid())
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(b[i+2:]))
-		if len(f) > 1 && f[0] != "Z" && f[1] == me {
-			pid, _ := strconv.Atoi(e.Name())
-			out = append(out, pid)
-		}
-	}
-	return out
 }

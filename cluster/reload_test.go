@@ -15,6 +15,7 @@ import (
 
 	"github.com/spawnkit/spawnkit/cluster"
 	"github.com/spawnkit/spawnkit/cluster/load"
+	"github.com/spawnkit/spawnkit/internal/proctest"
 )
 
 // loadDuring runs a continuous load on url until stop is closed.
@@ -102,8 +103,8 @@ func TestGracefulShutdownFinishesAcceptedRequests(t *testing.T) {
 		}
 	}
 	assert.Empty(t, tc.p.Workers())
-	assert.Empty(t, children(), "no worker process left")
-	assert.Empty(t, zombies())
+	assert.Empty(t, proctest.Children(), "no worker process left")
+	assert.Empty(t, proctest.Zombies())
 	assert.ErrorIs(t, tc.p.Reload(context.Background()), cluster.ErrClosed)
 	assert.ErrorIs(t, tc.p.Send(1, "x"), cluster.ErrNoWorker)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spawnkit/spawnkit/cluster"
+	"github.com/spawnkit/spawnkit/internal/proctest"
 )
 
 func runConfig(scenario string) cluster.Config {
@@ -44,7 +45,7 @@ func TestRunReturnsNilWhenCtxEnds(t *testing.T) {
 	}
 	require.NoError(t, cluster.Run(ctx, cfg))
 	assert.Equal(t, 2, exits)
-	assert.Empty(t, children())
+	assert.Empty(t, proctest.Children())
 }
 
 func TestRunReturnsThePrimarysError(t *testing.T) {
@@ -56,7 +57,7 @@ func TestRunReturnsThePrimarysError(t *testing.T) {
 	err := cluster.Run(context.Background(), cfg)
 	require.ErrorIs(t, err, boom)
 	assert.Equal(t, "cluster: primary: boom", err.Error())
-	assert.Empty(t, children())
+	assert.Empty(t, proctest.Children())
 }
 
 func TestRunNeedsAWorkerFunction(t *testing.T) {
@@ -74,5 +75,5 @@ func TestStartFailsForAMissingExecutable(t *testing.T) {
 	assert.Contains(t, err.Error(), "/nonexistent/server")
 	assert.ErrorIs(t, err, fs.ErrNotExist)
 	time.Sleep(10 * time.Millisecond)
-	assert.Empty(t, children())
+	assert.Empty(t, proctest.Children())
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/internal/proctest"
 	"github.com/spawnkit/spawnkit/pipeline"
 )
 
@@ -385,7 +386,7 @@ func TestBadPipelines(t *testing.T) {
 }
 
 func TestMissingProgram(t *testing.T) {
-	fds := openFDs(t)
+	fds := proctest.OpenFDs()
 	p := pipeline.New(
 		pipeline.Command("sleep", "7.101"),
 		pipeline.Command("sleep", "7.102"),
@@ -403,10 +404,10 @@ func TestMissingProgram(t *testing.T) {
 	assert.Contains(t, err.Error(), "no-such-program-spawnkit")
 	assert.True(t, strings.HasPrefix(err.Error(), "pipeline: stage 2 (no-such-program-spawnkit arg) failed: "), err.Error())
 	for _, arg := range []string{"7.101", "7.102", "7.103"} {
-		assert.Empty(t, procsWithArg(t, arg), "sleep %s still runs", arg)
+		assert.Empty(t, proctest.WithArg(arg), "sleep %s still runs", arg)
 	}
-	assert.Empty(t, zombieChildren(t))
-	assert.Equal(t, fds, openFDs(t), "file descriptors leaked")
+	assert.Empty(t, proctest.Zombies())
+	assert.Equal(t, fds, proctest.OpenFDs(), "file descriptors leaked")
 
 	// Func stages do not run when a program cannot start.
 	ran := false
@@ -421,7 +422,7 @@ func TestMissingProgram(t *testing.T) {
 	err = p.Run(context.Background())
 	require.ErrorIs(t, err, fs.ErrNotExist)
 	assert.False(t, ran)
-	assert.Empty(t, procsWithArg(t, "7.105"))
+	assert.Empty(t, proctest.WithArg("7.105"))
 
 	// A bad Dir is a start failure too.
 	p = parse(t, "sleep 7.104 | cat")
@@ -430,12 +431,12 @@ func TestMissingProgram(t *testing.T) {
 	require.ErrorIs(t, err, fs.ErrNotExist)
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, 0, pe.Stage)
-	assert.Empty(t, procsWithArg(t, "7.104"))
-	assert.Empty(t, zombieChildren(t))
+	assert.Empty(t, proctest.WithArg("7.104"))
+	assert.Empty(t, proctest.Zombies())
 }
 
 func TestCancelKillsEveryStage(t *testing.T) {
-	fds := openFDs(t)
+	fds := proctest.OpenFDs()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// Stage 1 runs a grandchild (the shell forks sleep 7.202 and waits), and
@@ -471,15 +472,15 @@ func TestCancelKillsEveryStage(t *testing.T) {
 	// The stages themselves were reaped before Run returned; the grandchild
 	// got its signal then, but may take a moment to be gone.
 	for _, arg := range []string{"7.201", "7.203"} {
-		assert.Empty(t, procsWithArg(t, arg), "sleep %s still runs", arg)
+		assert.Empty(t, proctest.WithArg(arg), "sleep %s still runs", arg)
 	}
-	assert.Eventually(t, func() bool { return len(procsWithArg(t, "7.202")) == 0 },
+	assert.Eventually(t, func() bool { return len(proctest.WithArg("7.202")) == 0 },
 		20*time.Second, 10*time.Millisecond, "grandchild sleep 7.202 still runs")
-	assert.Empty(t, zombieChildren(t))
+	assert.Empty(t, proctest.Zombies())
 	// childproc keeps a pidfd for each descendant it signalled until the
 	// whole tree is gone, which may be just after Wait returned.
-	assert.Eventually(t, func() bool { return reflect.DeepEqual(fds, openFDs(t)) },
-		20*time.Second, 10*time.Millisecond, "file descriptors leaked: before %v, after %v", fds, openFDs(t))
+	assert.Eventually(t, func() bool { return reflect.DeepEqual(fds, proctest.OpenFDs()) },
+		20*time.Second, 10*time.Millisecond, "file descriptors leaked: before %v, after %v", fds, proctest.OpenFDs())
 }
 
 func TestTimeout(t *testing.T) {
@@ -487,7 +488,7 @@ func TestTimeout(t *testing.T) {
 	defer cancel()
 	err := parse(t, "sleep 7.301 | cat").Run(ctx)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Empty(t, procsWithArg(t, "7.301"))
+	assert.Empty(t, proctest.WithArg("7.301"))
 
 	// A ctx that is already done starts nothing.
 	err = parse(t, "sleep 7.302").Run(ctx)
@@ -526,7 +527,7 @@ func TestMaxBuffer(t *testing.T) {
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, 1, pe.Stage)
 	assert.Equal(t, "pipeline: stage 1 (cat) failed: output longer than MaxBuffer (10 bytes): childproc: maxBuffer length exceeded", err.Error())
-	assert.Empty(t, zombieChildren(t))
+	assert.Empty(t, proctest.Zombies())
 
 	// A Func as the last stage is bounded too.
 	p = pipeline.New(pipeline.Command("yes"), pipeline.Func(func(ctx context.Context, in io.Reader, out io.Writer) error {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/internal/proctest"
 	"github.com/spawnkit/spawnkit/ipc"
 	"github.com/spawnkit/spawnkit/pool"
 )
@@ -159,64 +159,12 @@ func pidOf(t *testing.T, p *pool.Pool) int {
 	return decodeInt(t, m)
 }
 
-// exists reports whether pid still has a /proc entry (running or zombie).
-func exists(pid int) bool {
-	_, err := os.Stat("/proc/" + strconv.Itoa(pid))
-	return err == nil
-}
-
-// zombies returns our own children that are zombies.
-func zombies() []int {
-	var out []int
-	me := strconv.Itoa(os.Getpid())
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(b[i+2:]))
-		if len(f) > 1 && f[0] == "Z" && f[1] == me {
-			pid, _ := strconv.Atoi(e.Name())
-			out = append(out, pid)
-		}
-	}
-	return out
-}
-
-// children returns the pids of our own live children.
-func children() []int {
-	var out []int
-	me := strconv.Itoa(os.Getpid())
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(b[i+2:]))
-		if len(f) > 1 && f[1] == me {
-			pid, _ := strconv.Atoi(e.Name())
-			out = append(out, pid)
-		}
-	}
-	return out
-}
-
 // requireNoChildren checks, after Close, that no worker is left: no child
 // process at all, running or zombie.
 func requireNoChildren(t *testing.T) {
 	t.Helper()
-	require.Empty(t, zombies(), "zombie children")
-	require.Empty(t, children(), "children left")
+	require.Empty(t, proctest.Zombies(), "zombie children")
+	require.Empty(t, proctest.Children(), "children left")
 }
 
 // syncBuffer is a bytes.Buffer safe for the copy goroutine and the test.

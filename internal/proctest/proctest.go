@@ -1,0 +1,126 @@
+// Package proctest reads /proc for spawnkit's tests: which processes run,
+// which children of the test process are zombies, which descriptors it has
+// open. It is Linux-only, like the tests that use it.
+package proctest
+
+import (
+	"bytes"
+	"os"
+	"slices"
+	"strconv"
+)
+
+// Proc is what the tests need of /proc/PID/stat.
+type Proc struct {
+	Pid, PPid, Pgid, Sid int
+	State                byte // R, S, D, Z, T, …
+}
+
+// Zombie reports whether the process has exited and waits to be reaped.
+func (p Proc) Zombie() bool { return p.State == 'Z' || p.State == 'X' }
+
+// Stat reads /proc/PID/stat; ok is false once pid is gone.
+func Stat(pid int) (p Proc, ok bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return p, false
+	}
+	// "pid (comm) state ppid pgrp session ..."; comm may hold spaces and ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return p, false
+	}
+	f := bytes.Fields(b[i+1:])
+	if len(f) < 4 || len(f[0]) != 1 {
+		return p, false
+	}
+	p.Pid, p.State = pid, f[0][0]
+	p.PPid, _ = strconv.Atoi(string(f[1]))
+	p.Pgid, _ = strconv.Atoi(string(f[2]))
+	p.Sid, _ = strconv.Atoi(string(f[3]))
+	return p, true
+}
+
+// All returns every process in /proc.
+func All() []Proc {
+	entries, _ := os.ReadDir("/proc")
+	var out []Proc
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil {
+			if p, ok := Stat(pid); ok {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// Exists reports whether pid has a /proc entry, running or zombie.
+func Exists(pid int) bool {
+	_, ok := Stat(pid)
+	return ok
+}
+
+// Alive reports whether pid exists and is not a zombie.
+func Alive(pid int) bool {
+	p, ok := Stat(pid)
+	return ok && !p.Zombie()
+}
+
+// Children returns the pids of the test process's live children.
+func Children() []int {
+	return pids(func(p Proc) bool { return p.PPid == os.Getpid() && !p.Zombie() })
+}
+
+// Zombies returns the pids of the test process's children that exited and
+// were not reaped.
+func Zombies() []int {
+	return pids(func(p Proc) bool { return p.PPid == os.Getpid() && p.Zombie() })
+}
+
+// WithArg returns the pids of the live processes that have arg as one of
+// their argv words (a unique `sleep 7.123` argument finds a test's sleeps).
+func WithArg(arg string) []int {
+	return pids(func(p Proc) bool {
+		if p.Zombie() {
+			return false
+		}
+		cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(p.Pid) + "/cmdline")
+		return err == nil && slices.ContainsFunc(bytes.Split(cmdline, []byte{0}), func(w []byte) bool { return string(w) == arg })
+	})
+}
+
+// Argv returns the pids of the live processes whose argv is exactly argv.
+func Argv(argv ...string) []int {
+	want := []byte{}
+	for _, a := range argv {
+		want = append(append(want, a...), 0)
+	}
+	return pids(func(p Proc) bool {
+		cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(p.Pid) + "/cmdline")
+		return err == nil && !p.Zombie() && bytes.Equal(cmdline, want)
+	})
+}
+
+// OpenFDs lists the test process's open descriptors as "N target" lines.
+func OpenFDs() []string {
+	entries, _ := os.ReadDir("/proc/self/fd")
+	var out []string
+	for _, e := range entries {
+		target, err := os.Readlink("/proc/self/fd/" + e.Name())
+		if err == nil {
+			out = append(out, e.Name()+" "+target)
+		}
+	}
+	return out
+}
+
+func pids(keep func(Proc) bool) []int {
+	var out []int
+	for _, p := range All() {
+		if keep(p) {
+			out = append(out, p.Pid)
+		}
+	}
+	return out
+}
