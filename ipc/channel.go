@@ -86,6 +86,9 @@ type Channel struct {
 	rmu sync.Mutex // serializes reads
 	fr  *frameReader
 
+	replyMu   sync.Mutex // guards replies and replying
+	replies   []byte     // NODE_HANDLE_ACK/NACK lines not yet written
+	replying  bool       // a goroutine is writing them
 	closeOnce sync.Once
 	closed    atomic.Bool
 }

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -80,20 +81,16 @@ func recvWithin(t *testing.T, ch *ipc.Channel, d time.Duration) (ipc.Message, *o
 	}
 }
 
-// fdCount is the number of descriptors this process has open.
-func fdCount(t *testing.T) int {
+// pipeFDs counts this process's descriptors of the pipe with inode ino.
+func pipeFDs(t *testing.T, ino uint64) int {
 	t.Helper()
 	entries, err := os.ReadDir("/proc/self/fd")
 	require.NoError(t, err)
-	return len(entries) - 1 // the directory being read
-}
-
-// settleFDs waits until the fd count is back to want and returns it.
-func settleFDs(t *testing.T, want int) int {
-	t.Helper()
-	n := fdCount(t)
-	for deadline := time.Now().Add(5 * time.Second); n != want && time.Now().Before(deadline); n = fdCount(t) {
-		time.Sleep(20 * time.Millisecond)
+	n := 0
+	for _, e := range entries {
+		if target, _ := os.Readlink("/proc/self/fd/" + e.Name()); target == "pipe:["+strconv.FormatUint(ino, 10)+"]" {
+			n++
+		}
 	}
 	return n
 }
@@ -220,9 +217,9 @@ func TestHostilePeer(t *testing.T) {
 			var lim syscall.Rlimit
 			require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim))
 			t.Logf("RLIMIT_NOFILE %d (the kernel installs only what fits the receive buffer and the limit, and drops the rest)", lim.Cur)
-			before := fdCount(t)
 			ch, cmd := hostilePeer(t, bin, nil, "fds", strconv.Itoa(tc.n), strconv.Itoa(tc.per))
 			batches, files := 0, 0
+			var ino uint64
 			for {
 				var m ipc.Message
 				var f *os.File
@@ -241,13 +238,15 @@ func TestHostilePeer(t *testing.T) {
 					f.Close()
 				}
 				var msg struct {
-					Batch *int `json:"batch"`
-					Done  bool `json:"done"`
+					Batch *int   `json:"batch"`
+					Ino   uint64 `json:"ino"`
+					Done  bool   `json:"done"`
 				}
 				require.NoError(t, m.Decode(&msg), "%s", m)
 				if msg.Done {
 					break
 				}
+				ino = msg.Ino
 				require.NotNil(t, msg.Batch, "%s", m)
 				require.Equal(t, batches, *msg.Batch, "in order")
 				batches++
@@ -258,7 +257,143 @@ func TestHostilePeer(t *testing.T) {
 				assert.Equal(t, batches, files, "each batch's message comes with one of its descriptors")
 			}
 			require.NoError(t, ch.Close())
-			assert.Equal(t, before, settleFDs(t, before), "no received descriptor leaked")
+			require.NotZero(t, ino)
+			assert.Zero(t, pipeFDs(t, ino), "no received descriptor leaked")
 		})
 	}
+}
+
+// FuzzHostileFDs sends arbitrary bytes over a real socket in chunks, some
+// of which carry a descriptor (SCM_RIGHTS), and reads them back with
+// RecvFile: whatever the bytes and wherever the descriptors land, nothing
+// panics, every file returned is the one that was sent, no returned
+// message holds a newline, and no descriptor is left open.
+func FuzzHostileFDs(f *testing.F) {
+	for _, seed := range []struct {
+		data string
+		mask uint64
+	}{
+		{"{}\n", 1},
+		{"1\n2\n3\n", 0b101},
+		{`{"cmd":"NODE_HANDLE","type":"net.Native","msg":1}` + "\n", 1},
+		{`{"cmd":"NODE_HANDLE","type":"net.Native","msg":1}` + "\n", 0},
+		{"\"no newline", 0xff},
+		{"\n\n\n\n", 0xffffffffffffffff},
+		{"[1,\n2]\n{\"a\":}\n\"ok\"\n", 0b1010},
+		{strings.Repeat("x", 500) + "\n" + strings.Repeat("[", 300) + "\n", 0x5555},
+	} {
+		f.Add([]byte(seed.data), seed.mask)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, mask uint64) {
+		if len(data) > 16<<10 {
+			t.Skip()
+		}
+		r, w, err := os.Pipe()
+		require.NoError(t, err)
+		var want syscall.Stat_t
+		require.NoError(t, syscall.Fstat(int(r.Fd()), &want))
+		fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		require.NoError(t, err)
+		ch, err := ipc.New(os.NewFile(uintptr(fds[0]), "ours"), &ipc.Options{MaxMessageSize: 1 << 10})
+		require.NoError(t, err)
+
+		sent := make(chan error, 1)
+		go func() {
+			defer syscall.Close(fds[1])
+			rest, n := data, uint(0)
+			for j := 0; len(rest) > 0; j++ {
+				n = n*31 + 7
+				k := min(1+int(n%97), len(rest))
+				var oob []byte
+				if mask&(1<<(j%64)) != 0 {
+					oob = syscall.UnixRights(int(r.Fd()))
+				}
+				if err := syscall.Sendmsg(fds[1], rest[:k], oob, nil, 0); err != nil {
+					// The receiver gave up (ErrTooLarge closes it).
+					sent <- nil
+					return
+				}
+				rest = rest[k:]
+			}
+			sent <- nil
+		}()
+		for {
+			m, file, err := ch.RecvFile()
+			if file != nil {
+				var st syscall.Stat_t
+				require.NoError(t, syscall.Fstat(int(file.Fd()), &st))
+				require.Equal(t, want.Ino, st.Ino, "the descriptor that was sent")
+				file.Close()
+			}
+			var se *ipc.SyntaxError
+			if errors.As(err, &se) {
+				continue
+			}
+			if err != nil {
+				break
+			}
+			require.NotContains(t, string(m), "\n")
+		}
+		ch.Close()
+		<-sent
+		r.Close()
+		w.Close()
+		require.Zero(t, pipeFDs(t, want.Ino), "no descriptor leaked")
+	})
+}
+
+func TestSendFileFloodWithoutReading(t *testing.T) {
+	// A Go sender needs no acknowledgement and does not read while it
+	// sends; the receiver acknowledges every handle (as Node expects).
+	// Neither side may end up waiting for the other: thousands of handles
+	// go through although the sender never reads.
+	a, f, err := ipc.Pair()
+	require.NoError(t, err)
+	b, err := ipc.New(f, nil)
+	require.NoError(t, err)
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	var st syscall.Stat_t
+	require.NoError(t, syscall.Fstat(int(r.Fd()), &st))
+	const n = 3000
+	sent := make(chan error, 1)
+	go func() {
+		for i := range n {
+			if err := a.SendFile(i, r); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- nil
+	}()
+	received := make(chan error, 1)
+	go func() {
+		for i := range n {
+			m, f, err := b.RecvFile()
+			if err != nil {
+				received <- err
+				return
+			}
+			f.Close()
+			if string(m) != strconv.Itoa(i) {
+				received <- errors.New("message " + strconv.Itoa(i) + " is " + string(m))
+				return
+			}
+		}
+		received <- nil
+	}()
+	select {
+	case err := <-received:
+		require.NoError(t, err)
+	case <-time.After(20 * time.Second):
+		a.Close()
+		b.Close()
+		t.Fatal("deadlock: the receiver is blocked acknowledging, the sender sending")
+	}
+	require.NoError(t, <-sent)
+	require.NoError(t, a.Close())
+	require.NoError(t, b.Close())
+	r.Close()
+	w.Close()
+	assert.Zero(t, pipeFDs(t, st.Ino), "no descriptor leaked")
 }

@@ -70,10 +70,10 @@ func (c *Channel) handleInternal(obj map[string]json.RawMessage, cmd string, fd 
 	// sender holds back every later message until it gets one. Errors are
 	// swallowed, as in Node: the peer may be gone already.
 	if fd < 0 {
-		c.write(nackLine)
+		c.reply(nackLine)
 		return nil, -1, false
 	}
-	c.write(ackLine)
+	c.reply(ackLine)
 	inner := obj["msg"]
 	if len(inner) == 0 {
 		inner = json.RawMessage("null")
@@ -83,6 +83,44 @@ func (c *Channel) handleInternal(obj map[string]json.RawMessage, cmd string, fd 
 		return nil, -1, false
 	}
 	return Message(inner), fd, true
+}
+
+// reply sends an acknowledgement without making the receiving side wait
+// for it to be written: a Go sender does not read while it sends (it needs
+// no acknowledgement), so once its socket and ours were full, a Recv
+// blocked writing an acknowledgement and a SendFile blocked writing the
+// next handle would wait for each other forever. A goroutine writes the
+// pending replies, in order, and ends when there are none left, or when the
+// channel fails or is closed (the rest are dropped: the peer is gone).
+func (c *Channel) reply(line []byte) {
+	c.replyMu.Lock()
+	defer c.replyMu.Unlock()
+	c.replies = append(c.replies, line...)
+	if !c.replying {
+		c.replying = true
+		go c.writeReplies()
+	}
+}
+
+func (c *Channel) writeReplies() {
+	for {
+		c.replyMu.Lock()
+		b := c.replies
+		c.replies = nil
+		if len(b) == 0 {
+			c.replying = false
+			c.replyMu.Unlock()
+			return
+		}
+		c.replyMu.Unlock()
+		if c.write(b) != nil {
+			c.replyMu.Lock()
+			c.replies = nil
+			c.replying = false
+			c.replyMu.Unlock()
+			return
+		}
+	}
 }
 
 func closeFD(fd int) {

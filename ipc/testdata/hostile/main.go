@@ -7,8 +7,9 @@
 //	hostile tiny N             N messages 0\n 1\n ... N-1\n, then exits
 //	hostile midclose           `{"partial":` and exits without a newline
 //	hostile hang               `{"partial":` and sleeps until killed
-//	hostile fds N PER          N descriptors in batches of PER per sendmsg, one
-//	                           message {"batch":i} per batch, then {"done":true}
+//	hostile fds N PER          N descriptors (of one pipe) in batches of PER per
+//	                           sendmsg, one message {"batch":i,"n":k,"ino":pipe's
+//	                           inode} per batch, then {"done":true}
 //
 // And one receiving mode, which measures its own memory:
 //
@@ -93,13 +94,17 @@ func sendFDs(sock, n, per int) {
 	}
 	defer w.Close()
 	defer r.Close()
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(r.Fd()), &st); err != nil {
+		fail(err)
+	}
 	fds := make([]int, per)
 	for i := range fds {
 		fds[i] = int(r.Fd())
 	}
 	for batch := 0; n > 0; batch++ {
 		k := min(per, n)
-		msg := []byte(fmt.Sprintf("{\"batch\":%d,\"n\":%d}\n", batch, k))
+		msg := []byte(fmt.Sprintf("{\"batch\":%d,\"n\":%d,\"ino\":%d}\n", batch, k, st.Ino))
 		if err := syscall.Sendmsg(sock, msg, syscall.UnixRights(fds[:k]...), nil, 0); err != nil {
 			fail(fmt.Errorf("sendmsg batch %d: %w", batch, err))
 		}
