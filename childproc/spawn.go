@@ -369,7 +369,7 @@ func (s *readStream) finish() {
 // closing its end early (EPIPE) is not an error: it stopped reading.
 func feed(w *os.File, r io.Reader) {
 	buf := copyBuffers.Get().(*[]byte)
-	io.CopyBuffer(w, r, *buf)
+	io.CopyBuffer(onlyWriter{w}, r, *buf)
 	copyBuffers.Put(buf)
 	w.Close()
 }
@@ -378,7 +378,7 @@ func feed(w *os.File, r io.Reader) {
 // If w fails, r is closed at once and the child sees EPIPE on its next write.
 func drain(w io.Writer, r *os.File) error {
 	buf := copyBuffers.Get().(*[]byte)
-	_, err := io.CopyBuffer(w, r, *buf)
+	_, err := io.CopyBuffer(w, onlyReader{r}, *buf)
 	copyBuffers.Put(buf)
 	r.Close()
 	if errors.Is(err, os.ErrClosed) {
@@ -386,6 +386,15 @@ func drain(w io.Writer, r *os.File) error {
 	}
 	return err
 }
+
+// onlyReader and onlyWriter hide *os.File's WriteTo and ReadFrom, which
+// would copy through a fresh 32 KiB buffer of their own for every child
+// instead of the pooled one (a pipe cannot use sendfile or splice with an
+// arbitrary io.Writer anyway).
+type (
+	onlyReader struct{ io.Reader }
+	onlyWriter struct{ io.Writer }
+)
 
 var copyBuffers = sync.Pool{New: func() any {
 	b := make([]byte, 32<<10)
