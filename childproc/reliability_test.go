@@ -684,3 +684,26 @@ func TestChildOutlivesTheThreadThatStartedIt(t *testing.T) {
 	assert.Equal(t, syscall.SIGKILL, ee.Signal)
 	assert.False(t, ee.Killed)
 }
+
+// FuzzExecFileArgs checks that ExecFile hands every argument to the program
+// byte for byte, whatever it holds: the input is split at NUL bytes (which
+// no argument can hold) into an argv for printf, and a shell that only
+// echoes "$@" must give it back unchanged.
+func FuzzExecFileArgs(f *testing.F) {
+	for _, s := range []string{
+		"", "a b", "$(touch /tmp/spawnkit-fuzz-pwned)", "`id`\x00; rm -rf /\x00| cat", "'\x00\"\x00\\",
+		"*\x00~\x00-c\x00--", "\n\r\t\x01\x7f", "\xff\xfe\xc3", "${IFS}x\x00$((1+1))", "日本語\x00\U0010ffff",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if len(s) > 32<<10 {
+			t.Skip()
+		}
+		args := strings.Split(s, "\x00")
+		res, err := childproc.ExecFile(context.Background(), "sh", append([]string{"-c", `printf '%s\0' "$@"`, "sh"}, args...), &childproc.Options{Env: []string{"PATH=/usr/bin:/bin"}})
+		require.NoError(t, err)
+		require.Equal(t, args, strings.Split(strings.TrimSuffix(string(res.Stdout), "\x00"), "\x00"))
+		require.NoFileExists(t, "/tmp/spawnkit-fuzz-pwned")
+	})
+}

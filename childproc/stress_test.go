@@ -347,3 +347,78 @@ func TestStressMixedOutcomes(t *testing.T) {
 	}
 	goleak.VerifyNone(t)
 }
+
+func TestStressConcurrentCallsOnOneProcess(t *testing.T) {
+	// Every method of one Process called from many goroutines at once,
+	// while it runs and while it ends: no race, no panic, no hang, and
+	// exactly one Disconnect succeeds.
+	for round := range 10 {
+		var stderr capturedWriter
+		p, err := childproc.Fork(context.Background(), "echo", nil, &childproc.Options{Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Writer(&stderr)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var disconnects atomic.Int64
+		for g := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 20 {
+					switch (g + i) % 6 {
+					case 0:
+						p.Send(map[string]int{"g": g, "i": i})
+					case 1:
+						p.Connected()
+						p.ExitCode()
+					case 2:
+						p.Kill(syscall.SIGCONT) // harmless while it runs, ErrProcessDone after
+					case 3:
+						if i > 10 && p.Disconnect() == nil {
+							disconnects.Add(1)
+						}
+					case 4:
+						if i > 15 {
+							p.Wait()
+						}
+					case 5:
+						_ = p.Pid
+					}
+				}
+			}()
+		}
+		events := make(chan []string, 1)
+		go func() {
+			var kinds []string
+			for ev := range p.Events() {
+				kinds = append(kinds, ev.Kind.String())
+			}
+			events <- kinds
+		}()
+		wg.Wait()
+		if err := p.Disconnect(); err == nil {
+			disconnects.Add(1)
+		}
+		done := make(chan error, 1)
+		go func() { done <- p.Wait() }()
+		select {
+		case err := <-done:
+			// The echo role fails (status 1) when the parent disconnects
+			// while it is sending an answer.
+			var ee *childproc.ExitError
+			if err != nil && !(errors.As(err, &ee) && ee.ExitCode == 1 && strings.Contains(stderr.String(), "send")) {
+				t.Errorf("round %d: Wait: %v (%s)", round, err, stderr.String())
+			}
+		case <-time.After(30 * time.Second):
+			p.Kill(syscall.SIGKILL)
+			t.Fatalf("round %d: Wait did not return", round)
+		}
+		kinds := <-events
+		if kinds[0] != "spawn" || kinds[len(kinds)-1] != "close" {
+			t.Errorf("round %d: events %v", round, kinds)
+		}
+		if n := disconnects.Load(); n != 1 {
+			t.Errorf("round %d: %d Disconnect calls succeeded", round, n)
+		}
+	}
+}
