@@ -707,3 +707,40 @@ func FuzzExecFileArgs(f *testing.F) {
 		require.NoFileExists(t, "/tmp/spawnkit-fuzz-pwned")
 	})
 }
+
+func init() {
+	// sk-deaf never reads its channel and exits after a while.
+	childproc.Register("sk-deaf", func(ctx context.Context, parent *ipc.Channel) error {
+		time.Sleep(300 * time.Millisecond)
+		return nil
+	})
+}
+
+func TestSendBlockedOnDeadChildReturns(t *testing.T) {
+	// Send blocks while the child does not read and the socket is full;
+	// when the child exits, the blocked Send returns ErrDisconnected.
+	p, err := childproc.Fork(context.Background(), "sk-deaf", nil, nil)
+	require.NoError(t, err)
+	big := strings.Repeat("x", 64<<10)
+	done := make(chan error, 1)
+	go func() {
+		for {
+			if err := p.Send(big); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	go func() {
+		for range p.Events() {
+		}
+	}()
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, childproc.ErrDisconnected)
+	case <-time.After(20 * time.Second):
+		p.Kill(syscall.SIGKILL)
+		t.Fatal("Send still blocked after the child exited")
+	}
+	require.NoError(t, p.Wait())
+}
