@@ -92,12 +92,20 @@ func (p *Process) Connected() bool {
 
 // readMessages delivers the child's messages as EventMessage, in order,
 // with the file that came with one, then EventDisconnect when the channel
-// closes. A file whose event is dropped is closed.
+// closes. A file whose event is dropped is closed. A line that is not JSON
+// is reported as an EventError and skipped; any other receive error (a
+// message over the size limit, say) closes the channel.
 func (p *Process) readMessages() {
 	s := p.channel
 	defer close(s.done)
 	for {
 		m, f, err := s.ch.RecvFile()
+		var syntax *ipc.SyntaxError
+		if errors.As(err, &syntax) {
+			// One bad line: report it; the channel goes on with the next.
+			p.emit(Event{Kind: EventError, Err: fmt.Errorf("childproc: receive from %s: %w", p.command, err)})
+			continue
+		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !s.isGone() {
 				p.emit(Event{Kind: EventError, Err: fmt.Errorf("childproc: receive from %s: %w", p.command, err)})

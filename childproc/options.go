@@ -92,14 +92,16 @@ func (o *Options) maxBuffer() int {
 }
 
 // environ returns the environment the child gets: Env (or the parent's)
-// with ExtraEnv and extra applied, later keys replacing earlier ones.
+// with ExtraEnv and extra applied, a later value of a key replacing an
+// earlier one (within Env too, as os/exec does), so the child sees the
+// same value the PATH lookup used.
 func (o *Options) environ(extra ...string) []string {
 	base := o.Env
 	if base == nil {
 		base = os.Environ()
-	}
-	if len(o.ExtraEnv) == 0 && len(extra) == 0 {
-		return base
+		if len(o.ExtraEnv) == 0 && len(extra) == 0 {
+			return base
+		}
 	}
 	env := make([]string, 0, len(base)+len(o.ExtraEnv)+len(extra))
 	index := make(map[string]int, cap(env))

@@ -218,6 +218,7 @@ func TestHostileIPCChild(t *testing.T) {
 			}
 		}
 		assert.True(t, sawSyntax, "an EventError wraps *ipc.SyntaxError: %v", events)
+		assert.Contains(t, kinds(events), `message({"ok":1})`, "the line after the bad one is delivered")
 		assert.Contains(t, kinds(events), "disconnect")
 		assert.Equal(t, "spawn", kinds(events)[0])
 		assert.Equal(t, "close(code=0)", kinds(events)[len(events)-1])

@@ -324,3 +324,11 @@ func TestSpawnErrorsAreNotExitErrors(t *testing.T) {
 	var ee *childproc.ExitError
 	assert.False(t, errors.As(err, &ee))
 }
+
+func TestDuplicateEnvKeysLastWins(t *testing.T) {
+	res, err := childproc.ExecFile(context.Background(), "sh", []string{"-c", `echo "$A"`}, &childproc.Options{
+		Env: []string{"PATH=/nowhere", "A=first", "PATH=/usr/bin:/bin", "A=second"},
+	})
+	require.NoError(t, err, "the PATH lookup and the child both use the last PATH")
+	assert.Equal(t, "second\n", string(res.Stdout))
+}
