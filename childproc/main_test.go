@@ -1,12 +1,9 @@
 package childproc_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -15,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/internal/proctest"
 )
 
 // helperEnv makes the test binary act as a small helper program instead of
@@ -103,41 +101,15 @@ func kinds(events []childproc.Event) []string {
 	return out
 }
 
-// alive reports whether pid exists and is not a zombie.
-func alive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	i := bytes.LastIndexByte(b, ')')
-	return i > 0 && len(b) > i+2 && b[i+2] != 'Z' && b[i+2] != 'X'
-}
-
-// statField returns field n (1-based, as in proc(5)) of /proc/PID/stat.
-func statField(t *testing.T, pid, n int) string {
-	t.Helper()
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	require.NoError(t, err)
-	i := bytes.LastIndexByte(b, ')')
-	fields := strings.Fields(string(b[i+2:]))
-	return fields[n-3]
-}
-
 // pidsRunning returns the pids of live "sleep MARKER" processes.
-func pidsRunning(marker string) []int {
-	var pids []int
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmd, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err == nil && bytes.Equal(cmd, []byte("sleep\x00"+marker+"\x00")) && alive(pid) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
+func pidsRunning(marker string) []int { return proctest.Argv("sleep", marker) }
+
+// procOf returns what /proc says of pid, which must exist.
+func procOf(t *testing.T, pid int) proctest.Proc {
+	t.Helper()
+	p, ok := proctest.Stat(pid)
+	require.True(t, ok, "pid %d is gone", pid)
+	return p
 }
 
 // waitGone waits until no process runs with marker in its command line.
@@ -155,29 +127,6 @@ func waitGone(t *testing.T, marker string, within time.Duration) {
 		syscall.Kill(pid, syscall.SIGKILL)
 	}
 	t.Fatalf("processes %v (%q) still running after %v", pids, marker, within)
-}
-
-// zombies returns our own children that are zombies.
-func zombies() []int {
-	var out []int
-	me := strconv.Itoa(os.Getpid())
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(b[i+2:]))
-		if len(f) > 1 && f[0] == "Z" && f[1] == me {
-			pid, _ := strconv.Atoi(e.Name())
-			out = append(out, pid)
-		}
-	}
-	return out
 }
 
 // uniqueSleep returns a sleep duration argument unique to this test run,

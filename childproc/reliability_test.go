@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/internal/proctest"
 	"github.com/spawnkit/spawnkit/ipc"
 )
 
@@ -97,12 +98,6 @@ func reliabilityHelperCmd(t *testing.T, mode string, opts *childproc.Options) (s
 	return exe, opts
 }
 
-// relFDCount counts this process's open descriptors.
-func relFDCount() int {
-	entries, _ := os.ReadDir("/proc/self/fd")
-	return len(entries) - 1 // the directory being read
-}
-
 // relFeeding reports whether a goroutine is still copying an Input or Reader
 // into a child's stdin.
 func relFeeding() bool {
@@ -152,7 +147,7 @@ func TestFloodStderrSpawnNobodyReads(t *testing.T) {
 		t.Fatalf("Wait returned %v while stderr was full and unread", err)
 	case <-time.After(300 * time.Millisecond):
 	}
-	assert.True(t, alive(p.Pid), "the child is blocked, not gone")
+	assert.True(t, proctest.Alive(p.Pid), "the child is blocked, not gone")
 	require.NoError(t, p.Stderr.Close())
 	select {
 	case err := <-waited:
@@ -319,7 +314,7 @@ func TestParentKilledWithChildren(t *testing.T) {
 		return true
 	}, 5*time.Second, 10*time.Millisecond)
 	grandchildPid, childPid := pidsRunning(grandchild)[0], pidsRunning(child)[0]
-	require.Equal(t, strconv.Itoa(childPid), statField(t, grandchildPid, 4), "the grandchild's parent is the child")
+	require.Equal(t, childPid, procOf(t, grandchildPid).PPid, "the grandchild's parent is the child")
 
 	require.NoError(t, p.Kill(syscall.SIGKILL))
 	io.Copy(io.Discard, p.Stdout)
@@ -329,7 +324,7 @@ func TestParentKilledWithChildren(t *testing.T) {
 	waitGone(t, child, 5*time.Second) // Pdeathsig
 	time.Sleep(200 * time.Millisecond)
 	assert.Len(t, pidsRunning(grandchild), 1, "the grandchild is not killed: it is orphaned")
-	assert.NotEqual(t, strconv.Itoa(childPid), statField(t, grandchildPid, 4), "and reparented")
+	assert.NotEqual(t, childPid, procOf(t, grandchildPid).PPid, "and reparented")
 	assert.Len(t, pidsRunning(detached), 1, "a Detached child survives the parent's death")
 	assert.Len(t, pidsRunning(unrefd), 1, "a Detached+Unref'd child survives the parent's death")
 }
@@ -436,7 +431,7 @@ func emfile() int {
 	enc := json.NewEncoder(os.Stdout)
 	for _, withIPC := range []bool{false, true} {
 		for extra := 0; extra <= 16; extra++ {
-			base, before := relFDCount(), ours()
+			base, before := len(proctest.OpenFDs()), ours()
 			low := lim
 			low.Cur = uint64(base + extra)
 			if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
@@ -678,7 +673,7 @@ func TestChildOutlivesTheThreadThatStartedIt(t *testing.T) {
 		return errors.Is(err, fs.ErrNotExist)
 	}, 5*time.Second, 10*time.Millisecond, "the thread that started the child exited")
 	time.Sleep(100 * time.Millisecond)
-	assert.True(t, alive(s.p.Pid), "the child is still running")
+	assert.True(t, proctest.Alive(s.p.Pid), "the child is still running")
 	require.NoError(t, s.p.Kill(syscall.SIGKILL))
 	var ee *childproc.ExitError
 	require.ErrorAs(t, s.p.Wait(), &ee)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/internal/proctest"
 )
 
 // stressEnv turns on the long stress run: SPAWNKIT_STRESS=1 go test -run Stress ./childproc/
@@ -34,31 +34,6 @@ func stressCycles() int {
 		return 100
 	}
 	return 500
-}
-
-// relChildren returns the pids of this process's children, in any state.
-func relChildren() []int {
-	var out []int
-	me := strconv.Itoa(os.Getpid())
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
-			continue
-		}
-		if f := strings.Fields(string(b[i+2:])); len(f) > 1 && f[1] == me {
-			out = append(out, pid)
-		}
-	}
-	return out
 }
 
 // stressOp is one kind of start with its expected outcome; it returns an
@@ -298,7 +273,7 @@ func TestStressMixedOutcomes(t *testing.T) {
 			t.Fatalf("warm-up %s: %v", op.name, err)
 		}
 	}
-	baseFDs := relFDCount()
+	baseFDs := len(proctest.OpenFDs())
 
 	start := time.Now()
 	var next atomic.Int64
@@ -333,16 +308,16 @@ func TestStressMixedOutcomes(t *testing.T) {
 	// Nothing is left behind: no child (zombie or not), no descriptor,
 	// no goroutine.
 	deadline := time.Now().Add(10 * time.Second)
-	for (len(relChildren()) > 0 || relFDCount() != baseFDs) && time.Now().Before(deadline) {
+	for (len(append(proctest.Children(), proctest.Zombies()...)) > 0 || len(proctest.OpenFDs()) != baseFDs) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if z := zombies(); len(z) > 0 {
+	if z := proctest.Zombies(); len(z) > 0 {
 		t.Errorf("zombie children: %v", z)
 	}
-	if c := relChildren(); len(c) > 0 {
+	if c := append(proctest.Children(), proctest.Zombies()...); len(c) > 0 {
 		t.Errorf("children still there: %v", c)
 	}
-	if fds := relFDCount(); fds != baseFDs {
+	if fds := len(proctest.OpenFDs()); fds != baseFDs {
 		t.Errorf("%d descriptors open, %d before", fds, baseFDs)
 	}
 	goleak.VerifyNone(t)
