@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 	"github.com/spawnkit/spawnkit/ipc"
 )
 
@@ -133,7 +134,7 @@ func TestForkChildExitsAndMessagesComeFirst(t *testing.T) {
 }
 
 func TestForkRoleErrorsAndUnknownRole(t *testing.T) {
-	var stderr capturedWriter
+	var stderr testkit.SyncBuffer
 	p, err := childproc.Fork(context.Background(), "fail", nil, &childproc.Options{Stderr: childproc.Writer(&stderr)})
 	require.NoError(t, err)
 	var ee *childproc.ExitError
@@ -141,7 +142,7 @@ func TestForkRoleErrorsAndUnknownRole(t *testing.T) {
 	assert.Equal(t, 1, ee.ExitCode)
 	assert.Equal(t, "childproc: role \"fail\": role failed on purpose\n", stderr.String())
 
-	stderr = capturedWriter{}
+	stderr = testkit.SyncBuffer{}
 	p, err = childproc.Fork(context.Background(), "nobody-registered-this", nil, &childproc.Options{Stderr: childproc.Writer(&stderr)})
 	require.NoError(t, err)
 	require.ErrorAs(t, p.Wait(), &ee)
@@ -151,7 +152,7 @@ func TestForkRoleErrorsAndUnknownRole(t *testing.T) {
 }
 
 func TestForkSIGTERMCancelsRoleContextAndKeepsSignal(t *testing.T) {
-	var stderr capturedWriter
+	var stderr testkit.SyncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	p, err := childproc.Fork(ctx, "linger", nil, &childproc.Options{Stderr: childproc.Writer(&stderr)})
 	require.NoError(t, err)
@@ -185,37 +186,4 @@ func TestForkUnreadMessagesDoNotLeakAfterCancel(t *testing.T) {
 	cancel()
 	// Nobody reads Events; goleak in TestMain checks nothing is left.
 	time.Sleep(50 * time.Millisecond)
-}
-
-// capturedWriter is a bytes.Buffer safe to read after Wait.
-type capturedWriter struct{ b []byte }
-
-func (w *capturedWriter) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
-func (w *capturedWriter) String() string              { return string(w.b) }
-
-func TestForkPassesFilesBothWays(t *testing.T) {
-	p, err := childproc.Fork(context.Background(), "files", nil, nil)
-	require.NoError(t, err)
-	r, w, err := os.Pipe()
-	require.NoError(t, err)
-	defer r.Close()
-	require.NoError(t, p.SendFile("hello", w))
-	w.Close()
-	got, err := io.ReadAll(r)
-	require.NoError(t, err)
-	assert.Equal(t, "child got \"hello\"\n", string(got))
-
-	var fromChild []byte
-	for ev := range p.Events() {
-		if ev.Kind == childproc.EventMessage {
-			assert.Equal(t, `"read this"`, string(ev.Message))
-			require.NotNil(t, ev.File)
-			fromChild, err = io.ReadAll(ev.File)
-			require.NoError(t, err)
-			ev.File.Close()
-		}
-	}
-	assert.Equal(t, "written by the child", string(fromChild))
-	require.NoError(t, p.Wait())
-	assert.ErrorIs(t, p.SendFile("late", r), childproc.ErrDisconnected)
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spawnkit/spawnkit/childproc"
-	"github.com/spawnkit/spawnkit/internal/proctest"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 func TestTimeoutKillsWholeTree(t *testing.T) {
@@ -142,7 +142,7 @@ func TestUnrefStopsCancelKill(t *testing.T) {
 	p.Unref()
 	cancel()
 	time.Sleep(100 * time.Millisecond)
-	assert.True(t, proctest.Alive(p.Pid), "an Unref'd child survives its ctx")
+	assert.True(t, testkit.Alive(p.Pid), "an Unref'd child survives its ctx")
 	require.NoError(t, p.Kill(syscall.SIGKILL))
 	var ee *childproc.ExitError
 	require.True(t, errors.As(p.Wait(), &ee))
@@ -151,7 +151,7 @@ func TestUnrefStopsCancelKill(t *testing.T) {
 
 func TestNothingOfTheTreeOutlivesWaitAfterKill(t *testing.T) {
 	marker := uniqueSleep()
-	before := proctest.OpenFDs()
+	before := testkit.OpenFDs()
 	ctx, cancel := context.WithCancel(context.Background())
 	// The grandchild ignores SIGTERM and left the process group: only the
 	// SIGKILL after KillDelay, sent through its pidfd, ends it.
@@ -167,6 +167,6 @@ func TestNothingOfTheTreeOutlivesWaitAfterKill(t *testing.T) {
 	require.Error(t, p.Wait())
 	assert.Empty(t, pidsRunning(marker), "Wait returns only once the whole tree is gone")
 	require.NoError(t, p.Stdout.Close())
-	assert.Equal(t, before, proctest.OpenFDs(), "no pidfd or pipe is left open after Wait")
+	assert.Equal(t, before, testkit.OpenFDs(), "no pidfd or pipe is left open after Wait")
 	collect(t, p)
 }

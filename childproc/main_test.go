@@ -12,7 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/spawnkit/spawnkit/childproc"
-	"github.com/spawnkit/spawnkit/internal/proctest"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 // helperEnv makes the test binary act as a small helper program instead of
@@ -102,12 +102,12 @@ func kinds(events []childproc.Event) []string {
 }
 
 // pidsRunning returns the pids of live "sleep MARKER" processes.
-func pidsRunning(marker string) []int { return proctest.Argv("sleep", marker) }
+func pidsRunning(marker string) []int { return testkit.Argv("sleep", marker) }
 
 // procOf returns what /proc says of pid, which must exist.
-func procOf(t *testing.T, pid int) proctest.Proc {
+func procOf(t *testing.T, pid int) testkit.Proc {
 	t.Helper()
-	p, ok := proctest.Stat(pid)
+	p, ok := testkit.Stat(pid)
 	require.True(t, ok, "pid %d is gone", pid)
 	return p
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 // TestSpawnNodeChildWithIPC forks a real Node.js script over the
@@ -20,7 +21,7 @@ func TestSpawnNodeChildWithIPC(t *testing.T) {
 	if err != nil {
 		t.Skip("node is not installed; the interop test needs Node.js (CI installs it)")
 	}
-	var stderr capturedWriter
+	var stderr testkit.SyncBuffer
 	p, err := childproc.Spawn(context.Background(), node, []string{"testdata/node_child.js"}, &childproc.Options{
 		IPC: true, Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Writer(&stderr),
 	})

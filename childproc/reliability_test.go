@@ -24,7 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spawnkit/spawnkit/childproc"
-	"github.com/spawnkit/spawnkit/internal/proctest"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 	"github.com/spawnkit/spawnkit/ipc"
 )
 
@@ -147,7 +147,7 @@ func TestFloodStderrSpawnNobodyReads(t *testing.T) {
 		t.Fatalf("Wait returned %v while stderr was full and unread", err)
 	case <-time.After(300 * time.Millisecond):
 	}
-	assert.True(t, proctest.Alive(p.Pid), "the child is blocked, not gone")
+	assert.True(t, testkit.Alive(p.Pid), "the child is blocked, not gone")
 	require.NoError(t, p.Stderr.Close())
 	select {
 	case err := <-waited:
@@ -431,7 +431,7 @@ func emfile() int {
 	enc := json.NewEncoder(os.Stdout)
 	for _, withIPC := range []bool{false, true} {
 		for extra := 0; extra <= 16; extra++ {
-			base, before := len(proctest.OpenFDs()), ours()
+			base, before := len(testkit.OpenFDs()), ours()
 			low := lim
 			low.Cur = uint64(base + extra)
 			if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
@@ -673,7 +673,7 @@ func TestChildOutlivesTheThreadThatStartedIt(t *testing.T) {
 		return errors.Is(err, fs.ErrNotExist)
 	}, 5*time.Second, 10*time.Millisecond, "the thread that started the child exited")
 	time.Sleep(100 * time.Millisecond)
-	assert.True(t, proctest.Alive(s.p.Pid), "the child is still running")
+	assert.True(t, testkit.Alive(s.p.Pid), "the child is still running")
 	require.NoError(t, s.p.Kill(syscall.SIGKILL))
 	var ee *childproc.ExitError
 	require.ErrorAs(t, s.p.Wait(), &ee)

@@ -19,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spawnkit/spawnkit/childproc"
-	"github.com/spawnkit/spawnkit/internal/proctest"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 func TestSpawnStreamsStdoutAndEventOrder(t *testing.T) {
@@ -269,7 +269,7 @@ func TestSpawnIgnoredEventsLeakNothing(t *testing.T) {
 		require.NoError(t, p.Wait())
 	}
 	// goleak in TestMain fails the package if any event goroutine lingers.
-	assert.Empty(t, proctest.Zombies())
+	assert.Empty(t, testkit.Zombies())
 }
 
 func TestSpawnCallerClosesStreamsEarly(t *testing.T) {
@@ -296,7 +296,7 @@ func TestDetachedUnrefOutlivesParent(t *testing.T) {
 	require.NoError(t, err)
 	defer syscall.Kill(pid, syscall.SIGKILL)
 	time.Sleep(100 * time.Millisecond)
-	assert.True(t, proctest.Alive(pid), "the detached child lives after its parent exited")
+	assert.True(t, testkit.Alive(pid), "the detached child lives after its parent exited")
 	assert.Equal(t, pid, procOf(t, pid).Sid, "it leads its own session")
 	assert.NotEqual(t, os.Getpid(), procOf(t, pid).PPid, "it was reparented")
 }
@@ -312,7 +312,7 @@ func TestParentDeathKillsAttachedChild(t *testing.T) {
 	require.NoError(t, err)
 	pid, err := strconv.Atoi(strings.TrimSpace(string(line[:n])))
 	require.NoError(t, err)
-	require.True(t, proctest.Alive(pid))
+	require.True(t, testkit.Alive(pid))
 	require.NoError(t, p.Kill(syscall.SIGKILL))
 	p.Wait()
 	io.Copy(io.Discard, p.Stdout)

@@ -18,7 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/spawnkit/spawnkit/childproc"
-	"github.com/spawnkit/spawnkit/internal/proctest"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 // stressEnv turns on the long stress run: SPAWNKIT_STRESS=1 go test -run Stress ./childproc/
@@ -229,7 +229,7 @@ var stressForkOps = []stressOp{
 		return nil
 	}},
 	{"fork failing role", func(ctx context.Context) error {
-		var stderr capturedWriter
+		var stderr testkit.SyncBuffer
 		p, err := childproc.Fork(ctx, "fail", nil, &childproc.Options{Stderr: childproc.Writer(&stderr)})
 		if err != nil {
 			return err
@@ -244,7 +244,7 @@ var stressForkOps = []stressOp{
 	{"fork cancelled", func(ctx context.Context) error {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		var stderr capturedWriter
+		var stderr testkit.SyncBuffer
 		p, err := childproc.Fork(ctx, "linger", nil, &childproc.Options{Stderr: childproc.Writer(&stderr)})
 		if err != nil {
 			return err
@@ -273,7 +273,7 @@ func TestStressMixedOutcomes(t *testing.T) {
 			t.Fatalf("warm-up %s: %v", op.name, err)
 		}
 	}
-	baseFDs := len(proctest.OpenFDs())
+	baseFDs := len(testkit.OpenFDs())
 
 	start := time.Now()
 	var next atomic.Int64
@@ -308,16 +308,16 @@ func TestStressMixedOutcomes(t *testing.T) {
 	// Nothing is left behind: no child (zombie or not), no descriptor,
 	// no goroutine.
 	deadline := time.Now().Add(10 * time.Second)
-	for (len(append(proctest.Children(), proctest.Zombies()...)) > 0 || len(proctest.OpenFDs()) != baseFDs) && time.Now().Before(deadline) {
+	for (len(append(testkit.Children(), testkit.Zombies()...)) > 0 || len(testkit.OpenFDs()) != baseFDs) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if z := proctest.Zombies(); len(z) > 0 {
+	if z := testkit.Zombies(); len(z) > 0 {
 		t.Errorf("zombie children: %v", z)
 	}
-	if c := append(proctest.Children(), proctest.Zombies()...); len(c) > 0 {
+	if c := append(testkit.Children(), testkit.Zombies()...); len(c) > 0 {
 		t.Errorf("children still there: %v", c)
 	}
-	if fds := len(proctest.OpenFDs()); fds != baseFDs {
+	if fds := len(testkit.OpenFDs()); fds != baseFDs {
 		t.Errorf("%d descriptors open, %d before", fds, baseFDs)
 	}
 	goleak.VerifyNone(t)
@@ -328,7 +328,7 @@ func TestStressConcurrentCallsOnOneProcess(t *testing.T) {
 	// while it runs and while it ends: no race, no panic, no hang, and
 	// exactly one Disconnect succeeds.
 	for round := range 10 {
-		var stderr capturedWriter
+		var stderr testkit.SyncBuffer
 		p, err := childproc.Fork(context.Background(), "echo", nil, &childproc.Options{Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Writer(&stderr)})
 		if err != nil {
 			t.Fatal(err)

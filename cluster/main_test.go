@@ -20,7 +20,7 @@ import (
 
 	"github.com/spawnkit/spawnkit/childproc"
 	"github.com/spawnkit/spawnkit/cluster"
-	"github.com/spawnkit/spawnkit/internal/proctest"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 // scenarioEnv names the worker code a test's workers run; see scenarios.
@@ -138,7 +138,7 @@ func start(t *testing.T, scenario string, cfg cluster.Config, env ...string) *te
 		defer cancel()
 		p.Shutdown(ctx)
 		tc.wg.Wait()
-		require.Empty(t, proctest.Zombies(), "zombie children after shutdown")
+		require.Empty(t, testkit.Zombies(), "zombie children after shutdown")
 	})
 	return tc
 }

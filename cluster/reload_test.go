@@ -15,7 +15,7 @@ import (
 
 	"github.com/spawnkit/spawnkit/cluster"
 	"github.com/spawnkit/spawnkit/cluster/load"
-	"github.com/spawnkit/spawnkit/internal/proctest"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 // loadDuring runs a continuous load on url until stop is closed.
@@ -103,14 +103,14 @@ func TestGracefulShutdownFinishesAcceptedRequests(t *testing.T) {
 		}
 	}
 	assert.Empty(t, tc.p.Workers())
-	assert.Empty(t, proctest.Children(), "no worker process left")
-	assert.Empty(t, proctest.Zombies())
+	assert.Empty(t, testkit.Children(), "no worker process left")
+	assert.Empty(t, testkit.Zombies())
 	assert.ErrorIs(t, tc.p.Reload(context.Background()), cluster.ErrClosed)
 	assert.ErrorIs(t, tc.p.Send(1, "x"), cluster.ErrNoWorker)
 }
 
 func TestShutdownKillsWorkersThatDoNotDrain(t *testing.T) {
-	var logged syncBuffer
+	var logged testkit.SyncBuffer
 	tc := start(t, "http", cluster.Config{Workers: 1, ShutdownTimeout: 100 * time.Millisecond, ErrorLog: log.New(&logged, "", 0)})
 	tc.waitReady(1)
 	var wg sync.WaitGroup
@@ -148,7 +148,7 @@ func writeScript(t *testing.T, path, version string) {
 func TestHotUpgradeReloadRunsTheNewExecutable(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "server")
 	writeScript(t, bin, "1")
-	tc := start(t, "http", cluster.Config{Workers: 2, Executable: bin, ErrorLog: log.New(&syncBuffer{}, "", 0)})
+	tc := start(t, "http", cluster.Config{Workers: 2, Executable: bin, ErrorLog: log.New(&testkit.SyncBuffer{}, "", 0)})
 	tc.waitReady(2)
 	versions := func() map[string]int {
 		out := map[string]int{}

@@ -1,10 +1,8 @@
 package cluster_test
 
 import (
-	"bytes"
 	"context"
 	"log"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/spawnkit/spawnkit/cluster"
 	"github.com/spawnkit/spawnkit/cluster/load"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 func TestKilledWorkerIsReplacedAndServiceKeepsAnswering(t *testing.T) {
@@ -56,26 +55,8 @@ func TestKilledWorkerIsReplacedAndServiceKeepsAnswering(t *testing.T) {
 	assert.Subset(t, pidsOf(readyWorkers(tc.events())), keys(pc.pids()))
 }
 
-// syncBuffer is a log destination safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestCrashLoopStopsRestartingAndReportsLoudly(t *testing.T) {
-	var logged syncBuffer
+	var logged testkit.SyncBuffer
 	tc := start(t, "crash", cluster.Config{
 		Workers:      1,
 		CrashLimit:   4,
@@ -124,7 +105,7 @@ func TestCrashLoopStopsRestartingAndReportsLoudly(t *testing.T) {
 }
 
 func TestUnresponsiveWorkerIsKilledAndReplaced(t *testing.T) {
-	var logged syncBuffer
+	var logged testkit.SyncBuffer
 	tc := start(t, "http", cluster.Config{
 		Workers:           2,
 		HeartbeatInterval: 50 * time.Millisecond,
@@ -161,7 +142,7 @@ func TestWorkerNotReadyInTimeIsKilled(t *testing.T) {
 		ReadyTimeout: 300 * time.Millisecond,
 		CrashLimit:   2,
 		RestartDelay: time.Millisecond,
-		ErrorLog:     log.New(&syncBuffer{}, "", 0),
+		ErrorLog:     log.New(&testkit.SyncBuffer{}, "", 0),
 	})
 	require.ErrorIs(t, tc.p.Wait(), cluster.ErrCrashLoop)
 	tc.wg.Wait()

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spawnkit/spawnkit/cluster"
-	"github.com/spawnkit/spawnkit/internal/proctest"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 func runConfig(scenario string) cluster.Config {
@@ -45,7 +45,7 @@ func TestRunReturnsNilWhenCtxEnds(t *testing.T) {
 	}
 	require.NoError(t, cluster.Run(ctx, cfg))
 	assert.Equal(t, 2, exits)
-	assert.Empty(t, proctest.Children())
+	assert.Empty(t, testkit.Children())
 }
 
 func TestRunReturnsThePrimarysError(t *testing.T) {
@@ -57,7 +57,7 @@ func TestRunReturnsThePrimarysError(t *testing.T) {
 	err := cluster.Run(context.Background(), cfg)
 	require.ErrorIs(t, err, boom)
 	assert.Equal(t, "cluster: primary: boom", err.Error())
-	assert.Empty(t, proctest.Children())
+	assert.Empty(t, testkit.Children())
 }
 
 func TestRunNeedsAWorkerFunction(t *testing.T) {
@@ -75,5 +75,5 @@ func TestStartFailsForAMissingExecutable(t *testing.T) {
 	assert.Contains(t, err.Error(), "/nonexistent/server")
 	assert.ErrorIs(t, err, fs.ErrNotExist)
 	time.Sleep(10 * time.Millisecond)
-	assert.Empty(t, proctest.Children())
+	assert.Empty(t, testkit.Children())
 }

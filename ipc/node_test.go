@@ -11,12 +11,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 // Interop tests against a real Node.js (v20) process. They are skipped when
@@ -34,25 +35,7 @@ func nodePath(t *testing.T) string {
 type nodeChild struct {
 	ch     *Channel
 	cmd    *exec.Cmd
-	stderr *syncBuffer
-}
-
-// syncBuffer is a bytes.Buffer safe to read while a process writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	stderr *testkit.SyncBuffer
 }
 
 // startNode runs a Node script with the channel on fd 3, as fork() would.
@@ -64,7 +47,7 @@ func startNode(t *testing.T, script string) *nodeChild {
 	cmd := exec.Command(node, script)
 	cmd.ExtraFiles = []*os.File{child}
 	cmd.Env = append(os.Environ(), "NODE_CHANNEL_FD=3", "NODE_CHANNEL_SERIALIZATION_MODE=json")
-	stderr := new(syncBuffer)
+	stderr := new(testkit.SyncBuffer)
 	cmd.Stderr = stderr
 	require.NoError(t, cmd.Start())
 	child.Close()

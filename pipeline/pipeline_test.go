@@ -20,7 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spawnkit/spawnkit/childproc"
-	"github.com/spawnkit/spawnkit/internal/proctest"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 	"github.com/spawnkit/spawnkit/pipeline"
 )
 
@@ -386,7 +386,7 @@ func TestBadPipelines(t *testing.T) {
 }
 
 func TestMissingProgram(t *testing.T) {
-	fds := proctest.OpenFDs()
+	fds := testkit.OpenFDs()
 	p := pipeline.New(
 		pipeline.Command("sleep", "7.101"),
 		pipeline.Command("sleep", "7.102"),
@@ -404,10 +404,10 @@ func TestMissingProgram(t *testing.T) {
 	assert.Contains(t, err.Error(), "no-such-program-spawnkit")
 	assert.True(t, strings.HasPrefix(err.Error(), "pipeline: stage 2 (no-such-program-spawnkit arg) failed: "), err.Error())
 	for _, arg := range []string{"7.101", "7.102", "7.103"} {
-		assert.Empty(t, proctest.WithArg(arg), "sleep %s still runs", arg)
+		assert.Empty(t, testkit.WithArg(arg), "sleep %s still runs", arg)
 	}
-	assert.Empty(t, proctest.Zombies())
-	assert.Equal(t, fds, proctest.OpenFDs(), "file descriptors leaked")
+	assert.Empty(t, testkit.Zombies())
+	assert.Equal(t, fds, testkit.OpenFDs(), "file descriptors leaked")
 
 	// Func stages do not run when a program cannot start.
 	ran := false
@@ -422,7 +422,7 @@ func TestMissingProgram(t *testing.T) {
 	err = p.Run(context.Background())
 	require.ErrorIs(t, err, fs.ErrNotExist)
 	assert.False(t, ran)
-	assert.Empty(t, proctest.WithArg("7.105"))
+	assert.Empty(t, testkit.WithArg("7.105"))
 
 	// A bad Dir is a start failure too.
 	p = parse(t, "sleep 7.104 | cat")
@@ -431,12 +431,12 @@ func TestMissingProgram(t *testing.T) {
 	require.ErrorIs(t, err, fs.ErrNotExist)
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, 0, pe.Stage)
-	assert.Empty(t, proctest.WithArg("7.104"))
-	assert.Empty(t, proctest.Zombies())
+	assert.Empty(t, testkit.WithArg("7.104"))
+	assert.Empty(t, testkit.Zombies())
 }
 
 func TestCancelKillsEveryStage(t *testing.T) {
-	fds := proctest.OpenFDs()
+	fds := testkit.OpenFDs()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// Stage 1 runs a grandchild (the shell forks sleep 7.202 and waits), and
@@ -472,15 +472,15 @@ func TestCancelKillsEveryStage(t *testing.T) {
 	// The stages themselves were reaped before Run returned; the grandchild
 	// got its signal then, but may take a moment to be gone.
 	for _, arg := range []string{"7.201", "7.203"} {
-		assert.Empty(t, proctest.WithArg(arg), "sleep %s still runs", arg)
+		assert.Empty(t, testkit.WithArg(arg), "sleep %s still runs", arg)
 	}
-	assert.Eventually(t, func() bool { return len(proctest.WithArg("7.202")) == 0 },
+	assert.Eventually(t, func() bool { return len(testkit.WithArg("7.202")) == 0 },
 		20*time.Second, 10*time.Millisecond, "grandchild sleep 7.202 still runs")
-	assert.Empty(t, proctest.Zombies())
+	assert.Empty(t, testkit.Zombies())
 	// childproc keeps a pidfd for each descendant it signalled until the
 	// whole tree is gone, which may be just after Wait returned.
-	assert.Eventually(t, func() bool { return reflect.DeepEqual(fds, proctest.OpenFDs()) },
-		20*time.Second, 10*time.Millisecond, "file descriptors leaked: before %v, after %v", fds, proctest.OpenFDs())
+	assert.Eventually(t, func() bool { return reflect.DeepEqual(fds, testkit.OpenFDs()) },
+		20*time.Second, 10*time.Millisecond, "file descriptors leaked: before %v, after %v", fds, testkit.OpenFDs())
 }
 
 func TestTimeout(t *testing.T) {
@@ -488,7 +488,7 @@ func TestTimeout(t *testing.T) {
 	defer cancel()
 	err := parse(t, "sleep 7.301 | cat").Run(ctx)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Empty(t, proctest.WithArg("7.301"))
+	assert.Empty(t, testkit.WithArg("7.301"))
 
 	// A ctx that is already done starts nothing.
 	err = parse(t, "sleep 7.302").Run(ctx)
@@ -527,7 +527,7 @@ func TestMaxBuffer(t *testing.T) {
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, 1, pe.Stage)
 	assert.Equal(t, "pipeline: stage 1 (cat) failed: output longer than MaxBuffer (10 bytes): childproc: maxBuffer length exceeded", err.Error())
-	assert.Empty(t, proctest.Zombies())
+	assert.Empty(t, testkit.Zombies())
 
 	// A Func as the last stage is bounded too.
 	p = pipeline.New(pipeline.Command("yes"), pipeline.Func(func(ctx context.Context, in io.Reader, out io.Writer) error {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/spawnkit/spawnkit/internal/proctest"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 // waitForProcs waits until n processes have arg in their command line.
@@ -14,7 +14,7 @@ func waitForProcs(t *testing.T, arg string, n int) []int {
 	t.Helper()
 	var pids []int
 	require.Eventually(t, func() bool {
-		pids = proctest.WithArg(arg)
+		pids = testkit.WithArg(arg)
 		return len(pids) >= n
 	}, 20*time.Second, 10*time.Millisecond, "waiting for %d processes with argument %s", n, arg)
 	return pids

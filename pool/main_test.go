@@ -1,13 +1,11 @@
 package pool_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 
@@ -15,7 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/spawnkit/spawnkit/childproc"
-	"github.com/spawnkit/spawnkit/internal/proctest"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 	"github.com/spawnkit/spawnkit/ipc"
 	"github.com/spawnkit/spawnkit/pool"
 )
@@ -163,24 +161,6 @@ func pidOf(t *testing.T, p *pool.Pool) int {
 // process at all, running or zombie.
 func requireNoChildren(t *testing.T) {
 	t.Helper()
-	require.Empty(t, proctest.Zombies(), "zombie children")
-	require.Empty(t, proctest.Children(), "children left")
-}
-
-// syncBuffer is a bytes.Buffer safe for the copy goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	require.Empty(t, testkit.Zombies(), "zombie children")
+	require.Empty(t, testkit.Children(), "children left")
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spawnkit/spawnkit/childproc"
-	"github.com/spawnkit/spawnkit/internal/proctest"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 	"github.com/spawnkit/spawnkit/pool"
 )
 
@@ -139,7 +139,7 @@ func TestCrashFailsTaskAndReplacesWorker(t *testing.T) {
 		{"sigkill", op{Op: "sigkill"}, -1, syscall.SIGKILL, "killed by signal 9 (killed)", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var stderr syncBuffer
+			var stderr testkit.SyncBuffer
 			p := newPool(t, pool.Options{Workers: 1, Child: &childproc.Options{Stderr: childproc.Writer(&stderr)}})
 			pid1 := pidOf(t, p)
 
@@ -152,7 +152,7 @@ func TestCrashFailsTaskAndReplacesWorker(t *testing.T) {
 			assert.Equal(t, tc.signal, we.Signal)
 			assert.Equal(t, 1, we.Attempt)
 			assert.Equal(t, fmt.Sprintf("pool: worker pid %d (role %s) crashed while running a task: %s", pid1, testRole, tc.status), err.Error())
-			assert.False(t, proctest.Exists(pid1), "crashed worker reaped")
+			assert.False(t, testkit.Exists(pid1), "crashed worker reaped")
 
 			// Replaced without waiting for a task, and the replacement works.
 			var pids []int
@@ -182,7 +182,7 @@ func TestTimeoutKillsAndReplacesWorker(t *testing.T) {
 	assert.Equal(t, pid1, we.Pid)
 	assert.Equal(t, syscall.SIGKILL, we.Signal)
 	assert.Equal(t, fmt.Sprintf("pool: task timed out after 2s: worker pid %d (role %s) killed by signal 9 (killed)", pid1, testRole), err.Error())
-	assert.False(t, proctest.Exists(pid1), "timed-out worker reaped")
+	assert.False(t, testkit.Exists(pid1), "timed-out worker reaped")
 
 	pid2 := pidOf(t, p)
 	assert.NotEqual(t, pid1, pid2)
@@ -230,7 +230,7 @@ func TestRetryAfterTimeout(t *testing.T) {
 	require.NoError(t, err)
 	pid2 := decodeInt(t, m)
 	assert.NotEqual(t, pid1, pid2)
-	assert.False(t, proctest.Exists(pid1), "timed-out worker reaped")
+	assert.False(t, testkit.Exists(pid1), "timed-out worker reaped")
 	closePool(t, p)
 }
 
@@ -354,7 +354,7 @@ func TestCloseDrainsQueueThenStops(t *testing.T) {
 		require.NoError(t, r.err)
 		assert.Equal(t, (i+2)*(i+2), decodeInt(t, r.msg))
 	}
-	assert.False(t, proctest.Exists(pid))
+	assert.False(t, testkit.Exists(pid))
 	assert.Empty(t, p.Stats().Pids)
 	requireNoChildren(t)
 	assert.Equal(t, pool.ErrClosed, p.Close(context.Background()))
@@ -377,7 +377,7 @@ func TestCloseCtxEndKillsWorkers(t *testing.T) {
 		require.ErrorIs(t, r.err, pool.ErrClosed)
 		assert.ErrorIs(t, r.err, context.Canceled)
 	}
-	assert.False(t, proctest.Exists(pid))
+	assert.False(t, testkit.Exists(pid))
 	requireNoChildren(t)
 }
 
@@ -395,7 +395,7 @@ func TestPoolCtxEndStopsPool(t *testing.T) {
 	}, eventually, tick)
 	require.NoError(t, p.Close(context.Background()))
 	for _, pid := range pids {
-		assert.False(t, proctest.Exists(pid))
+		assert.False(t, testkit.Exists(pid))
 	}
 	requireNoChildren(t)
 }
@@ -425,7 +425,7 @@ func TestStatsPidsAreWorkers(t *testing.T) {
 	p := newPool(t, pool.Options{Workers: 2})
 	pids := p.Stats().Pids
 	sort.Ints(pids)
-	kids := append(proctest.Children(), proctest.Zombies()...)
+	kids := append(testkit.Children(), testkit.Zombies()...)
 	sort.Ints(kids)
 	assert.Equal(t, kids, pids)
 	closePool(t, p)

@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
@@ -22,6 +21,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/spawnkit/spawnkit/cluster/load"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
@@ -60,30 +60,12 @@ type buildError struct {
 
 func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }
 
-// output is a buffer safe to read while the program writes it.
-type output struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (o *output) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.Write(p)
-}
-
-func (o *output) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.String()
-}
-
 // server is a running cluster-http.
 type server struct {
 	t      *testing.T
 	cmd    *exec.Cmd
-	stdout output
-	stderr output
+	stdout testkit.SyncBuffer
+	stderr testkit.SyncBuffer
 	waited chan struct{}
 	err    error
 }

@@ -1,7 +1,8 @@
-// Package proctest reads /proc for spawnkit's tests: which processes run,
-// which children of the test process are zombies, which descriptors it has
-// open. It is Linux-only, like the tests that use it.
-package proctest
+// Package testkit holds what spawnkit's tests share: /proc readers (which
+// processes run, which children of the test process are zombies, which
+// descriptors it has open) and a buffer safe to read while a child writes
+// it. It is Linux-only, like the tests that use it.
+package testkit
 
 import (
 	"bytes"
