@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,14 @@ func TestScenariosSmoke(t *testing.T) {
 	r := &Runner{NodeDir: dir, Node: NodePath(), Preset: Smoke}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	if os.Getenv(ClusterbenchEnv) == "" {
+		// Build it here, into the test's own temporary directory.
+		bin, err := BuildClusterbench(ctx, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv(ClusterbenchEnv, bin)
+	}
 	scenarios := Scenarios()
 	res := &Results{Command: "go test", Date: time.Now(), Machine: Machine(), Preset: Smoke, Rounds: 1, Samples: map[string]*Sample{}}
 	for _, s := range scenarios {
