@@ -4,6 +4,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"time"
 )
 
 // Linux sends a child's parent-death signal when the *thread* that started
@@ -11,15 +12,26 @@ import (
 // runtime ends a thread whose goroutine returns while locked to it
 // (runtime.LockOSThread). So a child started from such a goroutine would be
 // killed as soon as that goroutine returned. Children with a parent-death
-// signal are therefore started from one goroutine locked to its thread for
-// as long as any of them is alive; it unlocks and returns once all of them
-// have been reaped.
+// signal are therefore started from spawner goroutines locked to their
+// threads for as long as any of those children is alive; they unlock and
+// return a moment after all of them have been reaped. Up to GOMAXPROCS of
+// them run, so that children started at once wait for their exec in
+// parallel, as with os.StartProcess. Handing the start to them costs a
+// sequential Spawn a few tens of microseconds (see bench/RESULTS.md).
 
 var spawner struct {
-	mu   sync.Mutex
-	live int               // children started by the thread and not yet reaped
-	reqs chan spawnRequest // nil while no spawner goroutine runs
+	mu      sync.Mutex
+	live    int               // children started by the spawners and not yet reaped
+	threads int               // spawner goroutines running
+	idle    int               // of those, the ones waiting for a request
+	reqs    chan spawnRequest // nil while no spawner runs
 }
+
+// spawnerLinger is how long a spawner stays after the last of its children
+// was reaped, so that a program starting one child after another does not
+// pay for a new locked thread each time. It is well within the time
+// goleak waits for goroutines to end.
+const spawnerLinger = 100 * time.Millisecond
 
 type spawnRequest struct {
 	path string
@@ -33,7 +45,7 @@ type spawnResult struct {
 	err  error
 }
 
-// startProcess is os.StartProcess, run on the spawner thread when the child
+// startProcess is os.StartProcess, run on a spawner thread when the child
 // has a parent-death signal. release must be called once the child has been
 // reaped (it is nil when there is nothing to release).
 func startProcess(path string, argv []string, attr *os.ProcAttr) (proc *os.Process, release func(), err error) {
@@ -42,11 +54,15 @@ func startProcess(path string, argv []string, attr *os.ProcAttr) (proc *os.Proce
 		return proc, nil, err
 	}
 	spawner.mu.Lock()
+	spawner.live++
 	if spawner.reqs == nil {
 		spawner.reqs = make(chan spawnRequest)
+	}
+	if spawner.idle == 0 && spawner.threads < runtime.GOMAXPROCS(0) {
+		spawner.threads++
+		spawner.idle++
 		go spawnLoop(spawner.reqs)
 	}
-	spawner.live++
 	reqs := spawner.reqs
 	spawner.mu.Unlock()
 
@@ -60,22 +76,45 @@ func startProcess(path string, argv []string, attr *os.ProcAttr) (proc *os.Proce
 	return res.proc, releaseSpawner, nil
 }
 
-// releaseSpawner records that a child of the spawner thread is gone, and
-// stops the spawner when it was the last one.
+// releaseSpawner records that a child of the spawner threads was reaped.
 func releaseSpawner() {
 	spawner.mu.Lock()
-	defer spawner.mu.Unlock()
-	if spawner.live--; spawner.live == 0 {
-		close(spawner.reqs)
-		spawner.reqs = nil
-	}
+	spawner.live--
+	spawner.mu.Unlock()
 }
 
+// spawnLoop serves start requests on its own locked thread, and returns
+// once no child started by a spawner is alive and none was asked for
+// during spawnerLinger.
 func spawnLoop(reqs <-chan spawnRequest) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	for req := range reqs {
-		proc, err := os.StartProcess(req.path, req.argv, req.attr)
-		req.done <- spawnResult{proc, err}
+	idle := time.NewTimer(spawnerLinger)
+	defer idle.Stop()
+	for {
+		select {
+		case req := <-reqs:
+			spawner.mu.Lock()
+			spawner.idle--
+			spawner.mu.Unlock()
+			proc, err := os.StartProcess(req.path, req.argv, req.attr)
+			req.done <- spawnResult{proc, err}
+			spawner.mu.Lock()
+			spawner.idle++
+			spawner.mu.Unlock()
+		case <-idle.C:
+			spawner.mu.Lock()
+			if spawner.live == 0 {
+				spawner.threads--
+				spawner.idle--
+				if spawner.threads == 0 {
+					spawner.reqs = nil
+				}
+				spawner.mu.Unlock()
+				return
+			}
+			spawner.mu.Unlock()
+		}
+		idle.Reset(spawnerLinger)
 	}
 }
