@@ -170,3 +170,13 @@ func TestNothingOfTheTreeOutlivesWaitAfterKill(t *testing.T) {
 	assert.Equal(t, before, testkit.OpenFDs(), "no pidfd or pipe is left open after Wait")
 	collect(t, p)
 }
+
+func TestCancelAfterExitIsNotAKill(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	p, err := childproc.Spawn(ctx, "true", nil, &childproc.Options{Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Ignore})
+	require.NoError(t, err)
+	require.NoError(t, p.Wait())
+	cancel()
+	require.NoError(t, p.Wait(), "an exit by itself stays an exit")
+	assert.Equal(t, []string{"spawn", "exit(code=0)", "close(code=0)"}, kinds(collect(t, p)))
+}

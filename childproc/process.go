@@ -55,7 +55,7 @@ type Process struct {
 	killed    bool
 	timedOut  bool
 	cause     error
-	termOnce  sync.Once
+	reaped    bool          // the child was waited for; see terminate
 	treeDone  chan struct{} // closed once a kill of the tree is complete
 	unrefOnce sync.Once
 	unref     chan struct{}
@@ -151,22 +151,27 @@ func (p *Process) Unref() {
 }
 
 // terminate kills the whole tree with KillSignal, then with SIGKILL after
-// KillDelay if anything of it still runs. Only the first call counts.
+// KillDelay if anything of it still runs. Only the first call counts. Once
+// the child has been reaped, only a MaxBuffer overflow (whose output a
+// grandchild may still be writing) kills: a ctx or Timeout that ends just
+// after the child exited by itself does not turn its exit into a kill.
 func (p *Process) terminate(cause error, timedOut bool) {
-	p.termOnce.Do(func() {
-		p.mu.Lock()
-		p.killed, p.timedOut, p.cause = true, timedOut, cause
+	p.mu.Lock()
+	if p.killed || p.reaped && !errors.Is(cause, ErrMaxBuffer) {
 		p.mu.Unlock()
-		if err := p.tree.signal(p.killSignal); err != nil {
-			p.emit(Event{Kind: EventError, Err: fmt.Errorf("childproc: kill %s (pid %d): %w", p.command, p.Pid, err)})
-		}
-		if p.killDelay < 0 {
-			p.tree.release()
-			close(p.treeDone)
-			return
-		}
-		go p.escalate()
-	})
+		return
+	}
+	p.killed, p.timedOut, p.cause = true, timedOut, cause
+	p.mu.Unlock()
+	if err := p.tree.signal(p.killSignal); err != nil {
+		p.emit(Event{Kind: EventError, Err: fmt.Errorf("childproc: kill %s (pid %d): %w", p.command, p.Pid, err)})
+	}
+	if p.killDelay < 0 {
+		p.tree.release()
+		close(p.treeDone)
+		return
+	}
+	go p.escalate()
 }
 
 // escalate sends SIGKILL to the tree once KillDelay has passed, unless the
@@ -244,6 +249,9 @@ func (p *Process) watch(ctx context.Context) {
 // and delivers EventClose.
 func (p *Process) reap() {
 	p.state, p.waitErr = p.proc.Wait()
+	p.mu.Lock()
+	p.reaped = true
+	p.mu.Unlock()
 	if p.release != nil {
 		p.release()
 	}
