@@ -580,3 +580,15 @@ func TestBulkRSS(t *testing.T) {
 		size>>20, float64(hwm)/(1<<20), elapsed, float64(size)/(1<<20)/elapsed.Seconds())
 	assert.Less(t, hwm, int64(32<<20), "peak RSS")
 }
+
+func TestDoneCtxWithCause(t *testing.T) {
+	// A ctx that is already done starts nothing, and the error matches both
+	// ctx.Err() and the cause it was cancelled with.
+	cause := errors.New("shutting down")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(cause)
+	err := parse(t, "sleep 7.401").Run(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	require.ErrorIs(t, err, cause)
+	assert.Empty(t, testkit.WithArg("7.401"))
+}

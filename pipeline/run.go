@@ -151,7 +151,6 @@ type link struct{ r, w *pipeFile }
 
 // runState is one run of a pipeline.
 type runState struct {
-	p      *Pipeline
 	stages []*stage
 	ctx    context.Context // done when the caller's ctx ends or the run aborts
 	cancel context.CancelCauseFunc
@@ -159,11 +158,10 @@ type runState struct {
 	files  []*pipeFile // every pipe end the parent holds
 	tails  []*tailBuffer
 
-	mu      sync.Mutex
-	ended   []bool  // stage i exited or returned
-	cutOff  []bool  // stage i+1 ended while stage i's output was still open
-	errs    []error // how each stage ended
-	started []bool
+	mu     sync.Mutex
+	ended  []bool  // stage i exited or returned
+	cutOff []bool  // stage i+1 ended while stage i's output was still open
+	errs   []error // how each stage ended
 }
 
 // run runs the pipeline with out as the last stage's stdout. limit, when
@@ -178,19 +176,20 @@ func (p *Pipeline) run(ctx context.Context, out io.Writer, limit *limitBuffer) e
 			return fmt.Errorf("pipeline: stage %d is nil", i)
 		}
 	}
-	if err := context.Cause(ctx); err != nil {
+	if err := ctx.Err(); err != nil {
+		if cause := context.Cause(ctx); cause != err {
+			err = fmt.Errorf("%w: %w", err, cause)
+		}
 		return fmt.Errorf("pipeline: %s: %w", p, err)
 	}
 
 	r := &runState{
-		p:       p,
-		stages:  p.stages,
-		links:   make([]link, n-1),
-		tails:   make([]*tailBuffer, n),
-		ended:   make([]bool, n),
-		cutOff:  make([]bool, n),
-		errs:    make([]error, n),
-		started: make([]bool, n),
+		stages: p.stages,
+		links:  make([]link, n-1),
+		tails:  make([]*tailBuffer, n),
+		ended:  make([]bool, n),
+		cutOff: make([]bool, n),
+		errs:   make([]error, n),
 	}
 	r.ctx, r.cancel = context.WithCancelCause(ctx)
 	defer r.cancel(nil)
@@ -209,7 +208,7 @@ func (p *Pipeline) run(ctx context.Context, out io.Writer, limit *limitBuffer) e
 	}
 
 	// The last stage's stdout: a file is handed over; any other writer is fed
-	// from a pipe by copyOut, started once every stage is running.
+	// from a pipe by a goroutine, started once every stage is running.
 	last := p.stages[n-1]
 	var sinkR *pipeFile
 	var sinkW *os.File
@@ -264,7 +263,6 @@ func (p *Pipeline) run(ctx context.Context, out io.Writer, limit *limitBuffer) e
 			r.cancel(err)
 			break
 		}
-		r.started[i] = true
 		if i < n-1 {
 			r.links[i].w.close() // only the child writes into it now
 		} else if sinkR != nil {
@@ -309,7 +307,6 @@ func (p *Pipeline) run(ctx context.Context, out io.Writer, limit *limitBuffer) e
 		default:
 			w = io.Discard
 		}
-		r.started[i] = true
 		wg.Add(1)
 		go r.call(&wg, i, s, in, w)
 	}
