@@ -52,7 +52,7 @@ func (q *queue[T]) channel() <-chan T {
 }
 
 // close stops accepting values; the channel closes after the rest are
-// delivered (or at once, if delivery never started).
+// delivered (those kept, when delivery starts only after close).
 func (q *queue[T]) close() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -60,12 +60,6 @@ func (q *queue[T]) close() {
 		return
 	}
 	q.closed = true
-	if !q.started {
-		q.started = true
-		q.items = nil
-		close(q.out)
-		return
-	}
 	select {
 	case q.wake <- struct{}{}:
 	default:
