@@ -35,7 +35,7 @@ var (
 // serialization) is not supported. The descriptor is made close-on-exec;
 // the Channel uses a duplicate of it, and the original number is closed,
 // also when FromParent fails because it is not a Unix-domain stream
-// socket.
+// socket or because of the serialization mode.
 //
 // The first successful call creates the Channel; later calls return the
 // same Channel, even after it has been closed.
@@ -65,19 +65,21 @@ func fromEnv(opts *Options) (*Channel, error) {
 	if err != nil || fd < 0 {
 		return nil, fmt.Errorf("ipc: %s=%q is not a descriptor number", envFD, s)
 	}
-	switch mode {
-	case "", "json":
-	case "advanced":
-		return nil, fmt.Errorf("ipc: %s=advanced (V8 serialization) is not supported; the parent must use serialization 'json'", envMode)
-	default:
-		return nil, fmt.Errorf("ipc: unknown %s=%q", envMode, mode)
-	}
 	var st syscall.Stat_t
 	if err := syscall.Fstat(fd, &st); err != nil {
 		return nil, fmt.Errorf("ipc: %s=%d: %w", envFD, fd, err)
 	}
 	syscall.CloseOnExec(fd)
 	f := os.NewFile(uintptr(fd), envFD+"="+strconv.Itoa(fd))
+	switch mode {
+	case "", "json":
+	case "advanced":
+		f.Close()
+		return nil, fmt.Errorf("ipc: %s=advanced (V8 serialization) is not supported; the parent must use serialization 'json'", envMode)
+	default:
+		f.Close()
+		return nil, fmt.Errorf("ipc: unknown %s=%q", envMode, mode)
+	}
 	ch, err := New(f, opts)
 	if err != nil {
 		f.Close()

@@ -21,11 +21,21 @@ func TestFromEnv(t *testing.T) {
 		assert.ErrorIs(t, err, ErrNoParent, "empty counts as absent, as in Node")
 	})
 	t.Run("advanced", func(t *testing.T) {
-		t.Setenv(envFD, "3")
+		a, child, err := Pair()
+		require.NoError(t, err)
+		defer a.Close()
+		defer child.Close()
+		fd, err := syscall.Dup(int(child.Fd()))
+		require.NoError(t, err)
+		t.Setenv(envFD, strconv.Itoa(fd))
 		t.Setenv(envMode, "advanced")
-		_, err := fromEnv(nil)
+		_, err = fromEnv(nil)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "advanced")
+		// Nobody can find the descriptor once the variables are gone: it
+		// is closed, not left for this process's children to inherit.
+		var st syscall.Stat_t
+		assert.ErrorIs(t, syscall.Fstat(fd, &st), syscall.EBADF, "descriptor closed")
 		_, ok := os.LookupEnv(envFD)
 		assert.False(t, ok, "NODE_CHANNEL_FD removed")
 		_, ok = os.LookupEnv(envMode)
