@@ -24,7 +24,8 @@ var (
 
 // WorkerError reports a task that got no answer because its worker process
 // ended (ErrWorkerCrashed) or was killed for running too long
-// (ErrTaskTimeout). The pool has already replaced the worker.
+// (ErrTaskTimeout). The pool starts a replacement right after reporting
+// the error, so it may not be running yet when Submit returns.
 type WorkerError struct {
 	Role     string
 	Pid      int            // the worker that ran the task (the last one, after a retry)

@@ -20,8 +20,15 @@ import (
 
 const testRole = "pool-test.ops"
 
+const neverReadyRole = "pool-test.never-ready"
+
 func TestMain(m *testing.M) {
 	pool.Register(testRole, ops)
+	// A role that never reports ready: not registered with pool.Register.
+	childproc.Register(neverReadyRole, func(ctx context.Context, _ *ipc.Channel) error {
+		<-ctx.Done()
+		return nil
+	})
 	if childproc.Init() {
 		return
 	}

@@ -159,7 +159,8 @@ func (t *task) finished() bool {
 // cannot start, or ends before it is ready (an unregistered role ends it with
 // status 2), New stops the others and returns an error naming it. A role
 // registered with childproc.Register instead of Register never reports
-// ready: New then waits until ctx ends.
+// ready: New then waits until ctx ends. When ctx ends before every worker
+// is ready, the error matches context.Cause(ctx).
 //
 // ctx bounds the life of the pool: when it ends, the workers are killed,
 // tasks not finished fail with an error matching ErrClosed that carries
@@ -239,7 +240,10 @@ func New(ctx context.Context, role string, opts Options) (*Pool, error) {
 // *WorkerError (ErrWorkerCrashed, ErrTaskTimeout) when the worker died or
 // was killed while running the task, an error matching ErrClosed when the
 // pool was closed before the task was accepted or abandoned it (see Close),
-// or an encoding error when task cannot be encoded as JSON.
+// an error matching ipc.ErrTooLarge when the encoded task is over the IPC
+// channel's size limit (a result over it is a *TaskError), an error from
+// starting a worker when none could be started, or an encoding error when
+// task cannot be encoded as JSON.
 func (p *Pool) Submit(ctx context.Context, task any) (ipc.Message, error) {
 	payload, err := json.Marshal(task)
 	if err != nil {
@@ -625,6 +629,9 @@ func (p *Pool) startWorker(slot int) (*worker, error) {
 			p.reap(slot, w)
 			if p.aborted() {
 				return nil, p.abortE
+			}
+			if err := context.Cause(p.ctx); err != nil {
+				return nil, fmt.Errorf("pool: worker pid %d (role %s) ended before it was ready: %w", proc.Pid, p.role, err)
 			}
 			code, sig := exitStatus(proc.Wait())
 			how := fmt.Sprintf("exit status %d", code)

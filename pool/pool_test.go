@@ -430,3 +430,12 @@ func TestStatsPidsAreWorkers(t *testing.T) {
 	assert.Equal(t, kids, pids)
 	closePool(t, p)
 }
+
+func TestNewCtxEndsBeforeReady(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := pool.New(ctx, neverReadyRole, pool.Options{Workers: 2})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	requireNoChildren(t)
+}
