@@ -82,6 +82,7 @@ func TestListenErrorReachesTheWorker(t *testing.T) {
 			require.NoError(t, ev.Message.Decode(&s))
 			assert.True(t, strings.HasPrefix(s, "cluster: listen udp 127.0.0.1:0: "), s)
 			assert.Contains(t, s, "unsupported network")
+			assert.Equal(t, 1, strings.Count(s, "cluster: listen"), "the prefix once: %s", s)
 		}
 	}
 	assert.Empty(t, tc.p.Addrs())

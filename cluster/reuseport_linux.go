@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"fmt"
 	"net"
 	"os"
 	"strconv"
@@ -33,15 +32,15 @@ func setReusePort(network, address string, c syscall.RawConn) error {
 // address.
 func reserve(network, address string) (*socket, error) {
 	if network != "tcp" && network != "tcp4" && network != "tcp6" {
-		return nil, fmt.Errorf("cluster: listen %s %s: %w", network, address, errReusePort)
+		return nil, errReusePort
 	}
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
-		return nil, fmt.Errorf("cluster: listen %s %s: %w", network, address, err)
+		return nil, err
 	}
 	ta, err := net.ResolveTCPAddr(network, address)
 	if err != nil {
-		return nil, fmt.Errorf("cluster: listen %s %s: %w", network, address, err)
+		return nil, err
 	}
 	wildcard := ta.IP == nil || ta.IP.IsUnspecified()
 	v4 := network == "tcp4" || ta.IP.To4() != nil && !(wildcard && network == "tcp")
@@ -50,7 +49,7 @@ func reserve(network, address string) (*socket, error) {
 		fd, bound, err = bindReusePort(ta, true, false) // no IPv6 here
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cluster: listen %s %s: %w", network, address, err)
+		return nil, err
 	}
 	return &socket{
 		network: network,

@@ -3,7 +3,6 @@ package cluster
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"strconv"
@@ -148,7 +147,7 @@ func open(network, address string) (*socket, error) {
 	switch network {
 	case "tcp", "tcp4", "tcp6", "unix", "unixpacket":
 	default:
-		return nil, fmt.Errorf("cluster: listen %s %s: unsupported network", network, address)
+		return nil, errUnsupported
 	}
 	l, err := net.Listen(network, address)
 	if err != nil {
@@ -171,5 +170,9 @@ func open(network, address string) (*socket, error) {
 	return s, nil
 }
 
-// errReusePort is returned for ReusePort requests on other networks.
-var errReusePort = errors.New("cluster: ReusePort needs a TCP network")
+// The errors get returns are sent to the worker as text, where
+// Worker.Listen prefixes them with "cluster: listen NETWORK ADDRESS: ".
+var (
+	errUnsupported = errors.New("unsupported network")
+	errReusePort   = errors.New("ReusePort needs a TCP network")
+)
