@@ -261,6 +261,11 @@ func abbrev(s string) string {
 //
 // Quote does not protect a value starting with '-' from being taken as an
 // option by the command; use "--" before it.
+//
+// As the first word of a command, a value starting with '%' is not a
+// command name for bash, quoted or not: bash resumes the job it names, as
+// fg would. Quote cannot prevent that; name such a program by a path
+// containing a slash ("./%prog").
 func Quote(s string) string {
 	if isSafe(s) {
 		return s
