@@ -141,16 +141,20 @@ func (l *stickyListener) Accept() (net.Conn, error) {
 	}
 }
 
-// push queues c; after Close it closes c instead.
+// push queues c, waiting while the queue is full; after Close it closes c
+// instead.
 func (l *stickyListener) push(c net.Conn) {
-	l.mu.Lock()
-	done := l.done
-	l.mu.Unlock()
-	if done {
+	select {
+	case <-l.closed:
 		c.Close()
 		return
+	default:
 	}
-	l.conns <- c
+	select {
+	case l.conns <- c:
+	case <-l.closed:
+		c.Close()
+	}
 }
 
 func (l *stickyListener) Close() error {
