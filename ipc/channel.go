@@ -102,29 +102,53 @@ func New(f *os.File, opts *Options) (*Channel, error) {
 	if f == nil {
 		return nil, errors.New("ipc: New with nil file")
 	}
+	// Checked before net.FileConn, which puts the open file description
+	// into non-blocking mode even when it then refuses f.
+	if err := checkStreamSocket(f); err != nil {
+		return nil, err
+	}
 	fc, err := net.FileConn(f)
 	if err != nil {
-		return nil, fmt.Errorf("ipc: %s is not a socket: %w", f.Name(), err)
+		return nil, fmt.Errorf("ipc: %s: %w", f.Name(), err)
 	}
 	uc, ok := fc.(*net.UnixConn)
 	if !ok {
 		fc.Close()
 		return nil, fmt.Errorf("ipc: %s is a %T, not a Unix-domain socket", f.Name(), fc)
 	}
-	// Not f.Fd(): it would put the shared file description back into
-	// blocking mode, and Close could no longer interrupt a read.
-	typ := -1
-	if rc, err := uc.SyscallConn(); err == nil {
-		rc.Control(func(fd uintptr) {
-			typ, _ = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_TYPE)
-		})
-	}
-	if typ != syscall.SOCK_STREAM {
-		fc.Close()
-		return nil, fmt.Errorf("ipc: %s is not a stream socket", f.Name())
-	}
 	f.Close()
 	return newChannel(uc, opts), nil
+}
+
+// checkStreamSocket reports an error unless f is a Unix-domain stream
+// socket. It leaves f as it is (f.Fd would put it into blocking mode).
+func checkStreamSocket(f *os.File) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("ipc: %s: %w", f.Name(), err)
+	}
+	var (
+		sa   syscall.Sockaddr
+		typ  int
+		serr error
+	)
+	if err := rc.Control(func(fd uintptr) {
+		if sa, serr = syscall.Getsockname(int(fd)); serr == nil {
+			typ, serr = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_TYPE)
+		}
+	}); err != nil {
+		return fmt.Errorf("ipc: %s: %w", f.Name(), err)
+	}
+	if serr != nil {
+		return fmt.Errorf("ipc: %s is not a socket: %w", f.Name(), serr)
+	}
+	if _, ok := sa.(*syscall.SockaddrUnix); !ok {
+		return fmt.Errorf("ipc: %s is not a Unix-domain socket", f.Name())
+	}
+	if typ != syscall.SOCK_STREAM {
+		return fmt.Errorf("ipc: %s is not a stream socket", f.Name())
+	}
+	return nil
 }
 
 func newChannel(uc *net.UnixConn, opts *Options) *Channel {

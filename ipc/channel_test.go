@@ -317,6 +317,41 @@ func TestNew(t *testing.T) {
 	assert.Error(t, err, "a datagram socket is refused")
 }
 
+// TestNewErrorLeavesFileUntouched checks that New, when it refuses f, does
+// not switch f's open file description to non-blocking mode: a blocking
+// descriptor read with os.File would then fail with EAGAIN.
+func TestNewErrorLeavesFileUntouched(t *testing.T) {
+	nonblock := func(f *os.File) bool {
+		rc, err := f.SyscallConn()
+		require.NoError(t, err)
+		var fl int
+		require.NoError(t, rc.Control(func(fd uintptr) {
+			var errno syscall.Errno
+			r, _, e := syscall.Syscall(syscall.SYS_FCNTL, fd, syscall.F_GETFL, 0)
+			fl, errno = int(r), e
+			require.Zero(t, errno)
+		}))
+		return fl&syscall.O_NONBLOCK != 0
+	}
+	var p [2]int
+	require.NoError(t, syscall.Pipe2(p[:], syscall.O_CLOEXEC))
+	r, w := os.NewFile(uintptr(p[0]), "r"), os.NewFile(uintptr(p[1]), "w")
+	defer r.Close()
+	defer w.Close()
+	_, err := New(r, nil)
+	require.Error(t, err)
+	assert.False(t, nonblock(r), "a refused pipe stays in blocking mode")
+
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0)
+	require.NoError(t, err)
+	d0, d1 := os.NewFile(uintptr(fds[0]), "d0"), os.NewFile(uintptr(fds[1]), "d1")
+	defer d0.Close()
+	defer d1.Close()
+	_, err = New(d0, nil)
+	require.Error(t, err)
+	assert.False(t, nonblock(d0), "a refused datagram socket stays in blocking mode")
+}
+
 func TestPairCloexec(t *testing.T) {
 	a, child, err := Pair()
 	require.NoError(t, err)
