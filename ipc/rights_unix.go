@@ -21,7 +21,10 @@ import (
 // datagram socket and "net.Native" otherwise; Node only adopts sockets).
 // A Go peer unwraps the envelope in [Channel.RecvFile]. The receiver
 // acknowledges the handle with an internal NODE_HANDLE_ACK message, which
-// the sending Channel skips.
+// the sending Channel skips. A NODE_HANDLE_NACK (the receiver's kernel
+// dropped the descriptor) is skipped as well: unlike a Node sender, which
+// retransmits the message and its handle, SendFile has already returned
+// and the message is lost.
 //
 // A nil f is an error.
 func (c *Channel) SendFile(v any, f *os.File) error {
