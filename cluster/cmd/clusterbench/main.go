@@ -179,7 +179,11 @@ func inCluster(cfg load.Config, workers, procs int, reload bool) (load.Result, e
 			}
 		}
 	}()
+	deadline := time.Now().Add(time.Minute)
 	for ready.Load() < int64(workers) {
+		if time.Now().After(deadline) {
+			return load.Result{}, fmt.Errorf("only %d of %d workers ready after a minute", ready.Load(), workers)
+		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	cfg.URL = "http://" + p.Addrs()[0].String()
@@ -188,7 +192,9 @@ func inCluster(cfg load.Config, workers, procs int, reload bool) (load.Result, e
 	}
 	lctx, stop := context.WithCancel(ctx)
 	reloads := 0
+	reloading := make(chan struct{})
 	go func() {
+		defer close(reloading)
 		defer stop()
 		for lctx.Err() == nil {
 			if err := p.Reload(lctx); err != nil {
@@ -199,6 +205,7 @@ func inCluster(cfg load.Config, workers, procs int, reload bool) (load.Result, e
 	}()
 	res, err := load.Run(lctx, cfg)
 	stop()
+	<-reloading // reloads is read only once the reloading goroutine is done
 	fmt.Printf("  (%d rolling restarts of %d workers during the run)\n", reloads, workers)
 	return res, err
 }
