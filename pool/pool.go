@@ -513,14 +513,15 @@ const (
 // pool's abort.
 func (p *Pool) exec(slot int, w *worker, t *task) (ipc.Message, execState, error) {
 	id := p.nextID.Add(1)
+	// Busy before the send: the worker may start the task before Send returns.
+	p.busy.Add(1)
+	defer p.busy.Add(-1)
 	if err := w.proc.Send(request{ID: id, Task: t.payload}); err != nil {
 		if errors.Is(err, ipc.ErrTooLarge) {
 			return nil, alive, fmt.Errorf("pool: send task: %w", err)
 		}
 		return nil, unsent, fmt.Errorf("pool: send task to worker pid %d (role %s): %w", w.proc.Pid, p.role, err)
 	}
-	p.busy.Add(1)
-	defer p.busy.Add(-1)
 
 	var timeout <-chan time.Time
 	if p.opts.TaskTimeout > 0 {
