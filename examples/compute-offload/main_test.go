@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -22,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
@@ -37,9 +36,7 @@ type server struct {
 
 func start(t *testing.T, args ...string) *server {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "compute-offload")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
+	bin := testkit.BuildMain(t, ".")
 
 	proc, err := childproc.Spawn(context.Background(), bin, append([]string{"-addr", "127.0.0.1:0"}, args...), &childproc.Options{Stdin: childproc.Ignore})
 	require.NoError(t, err)

@@ -12,19 +12,11 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// build compiles the example into a temporary directory.
-func build(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "find-wc")
-	res, err := childproc.ExecFile(context.Background(), "go", []string{"build", "-o", bin, "."}, nil)
-	require.NoError(t, err, "go build: %s", res.Stderr)
-	return bin
 }
 
 // tree creates root with the given files (and their directories).
@@ -38,7 +30,7 @@ func tree(t *testing.T, root string, files ...string) {
 }
 
 func TestFindWC(t *testing.T) {
-	bin := build(t)
+	bin := testkit.BuildMain(t, ".")
 
 	// Five regular files, one with a space in its name, one hidden; an empty
 	// directory and a symlink, which find -type f does not count. (No name
@@ -61,7 +53,7 @@ func TestFindWC(t *testing.T) {
 }
 
 func TestFindWCMissingDir(t *testing.T) {
-	bin := build(t)
+	bin := testkit.BuildMain(t, ".")
 	dir := filepath.Join(t.TempDir(), "missing")
 	res, err := childproc.ExecFile(context.Background(), bin, []string{"-dir", dir}, &childproc.Options{
 		ExtraEnv: []string{"LC_ALL=C"},

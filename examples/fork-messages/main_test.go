@@ -4,30 +4,22 @@ import (
 	"bufio"
 	"bytes"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// build compiles the example into dir and returns the binary's path.
-func build(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "fork-messages")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
-	return bin
-}
-
 func TestParentAndChildExchangeMessages(t *testing.T) {
-	bin := build(t)
+	bin := testkit.BuildMain(t, ".")
 	cmd := exec.Command(bin, "-count", "3", "-interval", "10ms")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -42,7 +34,7 @@ Message from child: {"counter":2}
 }
 
 func TestCountZeroRunsUntilSIGTERM(t *testing.T) {
-	bin := build(t)
+	bin := testkit.BuildMain(t, ".")
 	cmd := exec.Command(bin, "-interval", "10ms")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
