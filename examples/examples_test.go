@@ -11,56 +11,24 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-var (
-	buildOnce sync.Once
-	binDir    string
-	buildErr  error
-)
-
-// build compiles every basic example once into a temporary directory.
-func build(t *testing.T, name string) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "spawnkit-examples")
-		if buildErr != nil {
-			return
-		}
-		var out []byte
-		cmd := exec.Command("go", "build", "-o", binDir+"/",
-			"./spawn-pwd", "./exec-shell", "./execfile", "./stdin-wc", "./env-cwd", "./detached")
-		out, buildErr = cmd.CombinedOutput()
-		if buildErr != nil {
-			buildErr = &buildError{out: string(out), err: buildErr}
-		}
-	})
-	require.NoError(t, buildErr)
-	return filepath.Join(binDir, name)
-}
-
-type buildError struct {
-	out string
-	err error
-}
-
-func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }
-
 // run runs an example binary with stdin and returns its stdout.
 func run(t *testing.T, dir, stdin string, name string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(build(t, name), args...)
+	cmd := exec.Command(testkit.BuildMain(t, "./"+name), args...)
 	cmd.Dir = dir
 	cmd.Stdin = strings.NewReader(stdin)
 	var stderr bytes.Buffer

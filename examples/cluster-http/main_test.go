@@ -7,11 +7,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,38 +25,6 @@ import (
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
-
-var (
-	buildOnce sync.Once
-	bin       string
-	buildErr  error
-)
-
-// build compiles the example once.
-func build(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "cluster-http")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		bin = filepath.Join(dir, "cluster-http")
-		out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-		if err != nil {
-			buildErr = &buildError{string(out), err}
-		}
-	})
-	require.NoError(t, buildErr)
-	return bin
-}
-
-type buildError struct {
-	out string
-	err error
-}
-
-func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }
 
 // server is a running cluster-http.
 type server struct {
@@ -159,7 +125,7 @@ func workerPids(stdout string) map[int]bool {
 }
 
 func TestServeReloadOnSIGUSR2AndDrainOnSIGTERM(t *testing.T) {
-	s := startServer(t, exec.Command(build(t), "-workers", "2", "-addr", "127.0.0.1:0", "-broadcast", "50ms"))
+	s := startServer(t, exec.Command(testkit.BuildMain(t, "."), "-workers", "2", "-addr", "127.0.0.1:0", "-broadcast", "50ms"))
 	url := s.waitOutput(`listening on (http://\S+)`, 60*time.Second)[1]
 	s.waitOutput(`(?s)ready worker.*ready worker`, 60*time.Second)
 	before := workerPids(s.stdout.String())
@@ -211,7 +177,7 @@ func TestServeReloadOnSIGUSR2AndDrainOnSIGTERM(t *testing.T) {
 }
 
 func TestCrashingWorkersAreReplaced(t *testing.T) {
-	s := startServer(t, exec.Command(build(t), "-workers", "2", "-addr", "127.0.0.1:0", "-crash"))
+	s := startServer(t, exec.Command(testkit.BuildMain(t, "."), "-workers", "2", "-addr", "127.0.0.1:0", "-crash"))
 	url := s.waitOutput(`listening on (http://\S+)`, 60*time.Second)[1]
 	s.waitOutput(`exit worker \d+ \(slot \d+, pid \d+\) code=1`, 60*time.Second)
 	s.waitOutput(`fork worker 3 `, 60*time.Second)
@@ -239,7 +205,7 @@ func TestSystemdSocketActivation(t *testing.T) {
 	f, err := ln.(*net.TCPListener).File()
 	require.NoError(t, err)
 	ln.Close()
-	cmd := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@"`, build(t), "-workers", "2", "-addr", addr)
+	cmd := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@"`, testkit.BuildMain(t, "."), "-workers", "2", "-addr", addr)
 	cmd.ExtraFiles = []*os.File{f}
 	s := startServer(t, cmd)
 	f.Close()
