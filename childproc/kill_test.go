@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -143,7 +144,7 @@ func TestUnrefStopsCancelKill(t *testing.T) {
 	cancel()
 	time.Sleep(100 * time.Millisecond)
 	assert.True(t, testkit.Alive(p.Pid), "an Unref'd child survives its ctx")
-	require.NoError(t, p.Kill(syscall.SIGKILL))
+	require.NoError(t, p.Kill())
 	var ee *childproc.ExitError
 	require.True(t, errors.As(p.Wait(), &ee))
 	assert.False(t, ee.Killed)
@@ -179,4 +180,28 @@ func TestCancelAfterExitIsNotAKill(t *testing.T) {
 	cancel()
 	require.NoError(t, p.Wait(), "an exit by itself stays an exit")
 	assert.Equal(t, []string{"spawn", "exit(code=0)", "close(code=0)"}, kinds(collect(t, p)))
+}
+
+func TestKillSendsSIGKILLToTheWholeTree(t *testing.T) {
+	marker := uniqueSleep()
+	// One grandchild ignores SIGTERM in the group, one left it with setsid.
+	p, err := childproc.Spawn(context.Background(), "sh", []string{"-c", "sh -c 'trap \"\" TERM; sleep " + marker + "' & setsid sleep " + marker + " & echo ready; wait"}, &childproc.Options{Stdin: childproc.Ignore, Stderr: childproc.Ignore})
+	require.NoError(t, err)
+	line := make([]byte, 6)
+	_, err = io.ReadFull(p.Stdout, line)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return len(pidsRunning(marker)) == 2 }, 5*time.Second, 10*time.Millisecond)
+	require.NoError(t, p.Kill())
+	var ee *childproc.ExitError
+	require.ErrorAs(t, p.Wait(), &ee)
+	assert.Equal(t, syscall.SIGKILL, ee.Signal)
+	assert.False(t, ee.Killed, "Kill is the caller's own doing, not a timeout or cancel")
+	waitGone(t, marker, 5*time.Second)
+	rest, err := io.ReadAll(p.Stdout)
+	require.NoError(t, err)
+	assert.Empty(t, rest)
+	err = p.Kill()
+	assert.ErrorIs(t, err, os.ErrProcessDone)
+	assert.Contains(t, err.Error(), "childproc: kill sh -c")
+	assert.Equal(t, []string{"spawn", "exit(signal=killed)", "close(signal=killed)"}, kinds(collect(t, p)))
 }

@@ -123,19 +123,46 @@ func (p *Process) ExitCode() int {
 	}
 }
 
-// Kill sends sig to the child (not to its descendants), SIGTERM when sig is
-// 0. Killing a child that already exited returns an error wrapping
-// os.ErrProcessDone; any other failure is returned and reported as an
-// EventError too.
-func (p *Process) Kill(sig syscall.Signal) error {
-	if sig == 0 {
-		sig = syscall.SIGTERM
-	}
+// Signal sends sig to the child itself (not to what it started), as
+// os.Process.Signal does; signal 0 only checks that the child is still
+// there. A child that was already reaped is an error wrapping
+// os.ErrProcessDone, and the signal reaches nothing (never a process that
+// reused the pid). Any other failure is returned and reported as an
+// EventError too. A child ended by a signal sent this way is not Killed in
+// its ExitError: the caller knows why it ended.
+func (p *Process) Signal(sig syscall.Signal) error {
 	err := p.proc.Signal(sig)
 	if err == nil {
 		return nil
 	}
-	err = fmt.Errorf("childproc: kill %s (pid %d) with %v: %w", p.command, p.Pid, sig, err)
+	err = fmt.Errorf("childproc: signal %s (pid %d) with %v: %w", p.command, p.Pid, sig, err)
+	if !errors.Is(err, os.ErrProcessDone) {
+		p.emit(Event{Kind: EventError, Err: err})
+	}
+	return err
+}
+
+// Kill sends SIGKILL to the child and to its whole tree: its process
+// group and every descendant that left it (as a Timeout or ctx kill does,
+// without the KillSignal step). It returns once the signal was sent, not
+// once the processes are gone; Wait waits for the child. Killing a child
+// that was already reaped is an error wrapping os.ErrProcessDone and
+// signals nothing. As with Signal, the ExitError of a child ended this way
+// is not Killed.
+func (p *Process) Kill() error {
+	p.mu.Lock()
+	reaped := p.reaped
+	p.mu.Unlock()
+	var err error
+	if reaped {
+		err = os.ErrProcessDone
+	} else {
+		err = p.tree.signal(syscall.SIGKILL)
+	}
+	if err == nil {
+		return nil
+	}
+	err = fmt.Errorf("childproc: kill %s (pid %d): %w", p.command, p.Pid, err)
 	if !errors.Is(err, os.ErrProcessDone) {
 		p.emit(Event{Kind: EventError, Err: err})
 	}

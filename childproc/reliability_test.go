@@ -156,7 +156,7 @@ func TestFloodStderrSpawnNobodyReads(t *testing.T) {
 		assert.Equal(t, syscall.SIGPIPE, ee.Signal)
 		assert.False(t, ee.Killed)
 	case <-time.After(20 * time.Second):
-		p.Kill(syscall.SIGKILL)
+		p.Kill()
 		t.Fatal("Wait did not return after Stderr was closed")
 	}
 	assert.Empty(t, <-stdout)
@@ -227,7 +227,7 @@ func TestHostileIPCChild(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "ready\n", line)
 		go io.Copy(io.Discard, p.Stdout)
-		require.NoError(t, p.Kill(syscall.SIGKILL))
+		require.NoError(t, p.Kill())
 		events := collect(t, p)
 		got := kinds(events)
 		assert.Equal(t, "spawn", got[0])
@@ -316,7 +316,7 @@ func TestParentKilledWithChildren(t *testing.T) {
 	grandchildPid, childPid := pidsRunning(grandchild)[0], pidsRunning(child)[0]
 	require.Equal(t, childPid, procOf(t, grandchildPid).PPid, "the grandchild's parent is the child")
 
-	require.NoError(t, p.Kill(syscall.SIGKILL))
+	require.NoError(t, p.Signal(syscall.SIGKILL)) // the parent alone, not its tree
 	io.Copy(io.Discard, p.Stdout)
 	p.Wait()
 	collect(t, p)
@@ -674,7 +674,7 @@ func TestChildOutlivesTheThreadThatStartedIt(t *testing.T) {
 	}, 5*time.Second, 10*time.Millisecond, "the thread that started the child exited")
 	time.Sleep(100 * time.Millisecond)
 	assert.True(t, testkit.Alive(s.p.Pid), "the child is still running")
-	require.NoError(t, s.p.Kill(syscall.SIGKILL))
+	require.NoError(t, s.p.Kill())
 	var ee *childproc.ExitError
 	require.ErrorAs(t, s.p.Wait(), &ee)
 	assert.Equal(t, syscall.SIGKILL, ee.Signal)
@@ -735,7 +735,7 @@ func TestSendBlockedOnDeadChildReturns(t *testing.T) {
 	case err := <-done:
 		assert.ErrorIs(t, err, childproc.ErrDisconnected)
 	case <-time.After(20 * time.Second):
-		p.Kill(syscall.SIGKILL)
+		p.Kill()
 		t.Fatal("Send still blocked after the child exited")
 	}
 	require.NoError(t, p.Wait())

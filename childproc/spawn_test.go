@@ -91,13 +91,13 @@ func TestSpawnKillAndExitCodeWhileRunning(t *testing.T) {
 	p, err := childproc.Spawn(context.Background(), "sleep", []string{"30"}, &childproc.Options{Stdout: childproc.Ignore, Stderr: childproc.Ignore})
 	require.NoError(t, err)
 	assert.Equal(t, -1, p.ExitCode())
-	require.NoError(t, p.Kill(syscall.SIGUSR1))
+	require.NoError(t, p.Signal(syscall.SIGUSR1))
 	var ee *childproc.ExitError
 	require.ErrorAs(t, p.Wait(), &ee)
 	assert.Equal(t, syscall.SIGUSR1, ee.Signal)
-	assert.False(t, ee.Killed, "Kill is the caller's own signal, not a timeout or cancel")
+	assert.False(t, ee.Killed, "Signal is the caller's own signal, not a timeout or cancel")
 
-	err = p.Kill(syscall.SIGTERM)
+	err = p.Signal(syscall.SIGTERM)
 	require.Error(t, err)
 	assert.ErrorIs(t, err, os.ErrProcessDone)
 	assert.Contains(t, err.Error(), "sleep 30")
@@ -313,7 +313,8 @@ func TestParentDeathKillsAttachedChild(t *testing.T) {
 	pid, err := strconv.Atoi(strings.TrimSpace(string(line[:n])))
 	require.NoError(t, err)
 	require.True(t, testkit.Alive(pid))
-	require.NoError(t, p.Kill(syscall.SIGKILL))
+	// SIGKILL to the helper alone: Kill would take its child down too.
+	require.NoError(t, p.Signal(syscall.SIGKILL))
 	p.Wait()
 	io.Copy(io.Discard, p.Stdout)
 	waitGone(t, marker, 5*time.Second)

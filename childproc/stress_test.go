@@ -347,7 +347,7 @@ func TestStressConcurrentCallsOnOneProcess(t *testing.T) {
 						p.Connected()
 						p.ExitCode()
 					case 2:
-						p.Kill(syscall.SIGCONT) // harmless while it runs, ErrProcessDone after
+						p.Signal(syscall.SIGCONT) // harmless while it runs, ErrProcessDone after
 					case 3:
 						if i > 10 && p.Disconnect() == nil {
 							disconnects.Add(1)
@@ -385,7 +385,7 @@ func TestStressConcurrentCallsOnOneProcess(t *testing.T) {
 				t.Errorf("round %d: Wait: %v (%s)", round, err, stderr.String())
 			}
 		case <-time.After(30 * time.Second):
-			p.Kill(syscall.SIGKILL)
+			p.Kill()
 			t.Fatalf("round %d: Wait did not return", round)
 		}
 		kinds := <-events

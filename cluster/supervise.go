@@ -351,6 +351,6 @@ func (p *Primary) stop(w *worker, timeout time.Duration) {
 		}
 	}()
 	if err := w.ch.Send(envelope{Op: opStop}); err != nil {
-		w.proc.Kill(0) // SIGTERM: the worker's Run drains on it as well
+		w.proc.Signal(syscall.SIGTERM) // the worker's Run drains on it as well
 	}
 }

@@ -399,10 +399,10 @@ type worker struct {
 	cancel context.CancelFunc // ends the ctx the worker was forked with
 }
 
-// kill ends the worker at once: SIGKILL to it, then its ctx is cancelled so
-// anything it started is killed as well.
+// kill ends the worker at once: SIGKILL to it and everything it started,
+// then its ctx is cancelled so its watcher stops as well.
 func (w *worker) kill() {
-	w.proc.Kill(syscall.SIGKILL)
+	w.proc.Kill()
 	w.cancel()
 }
 

@@ -44,7 +44,7 @@ func start(t *testing.T, args ...string) *server {
 	t.Cleanup(func() {
 		// Only does something when the test failed half-way; the workers
 		// die with the server (parent-death signal).
-		proc.Kill(syscall.SIGKILL)
+		proc.Kill()
 		proc.Wait()
 	})
 	go func() {
@@ -119,7 +119,7 @@ func (s *server) waitWorker(t *testing.T, n int64) int {
 // stop ends the server gracefully and checks it exits 0.
 func (s *server) stop(t *testing.T) {
 	t.Helper()
-	require.NoError(t, s.proc.Kill(syscall.SIGTERM))
+	require.NoError(t, s.proc.Signal(syscall.SIGTERM))
 	require.NoError(t, s.proc.Wait())
 	for range s.stderr {
 	}

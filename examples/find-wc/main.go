@@ -98,7 +98,7 @@ func bySpawn(ctx context.Context, dir string) (int, error) {
 		Stderr: childproc.Inherit,
 	})
 	if err != nil {
-		find.Kill(0)
+		find.Kill()
 		find.Wait()
 		return 0, err
 	}
