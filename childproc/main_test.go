@@ -59,6 +59,9 @@ func helperMain(mode string, args []string) int {
 		fmt.Println(p.Pid)
 		p.Wait()
 	default:
+		if fn, ok := osexecHelpers[mode]; ok {
+			return fn(args)
+		}
 		fmt.Fprintln(os.Stderr, "unknown helper mode", mode)
 		return 2
 	}

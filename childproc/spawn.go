@@ -18,10 +18,12 @@ import (
 // streamed as Options say (Pipe by default: read Process.Stdout and
 // Process.Stderr, write and close Process.Stdin).
 //
-// name is looked up in the PATH of the child's environment unless it holds a
-// slash; a match only reachable through a relative PATH entry such as "." is
-// refused (exec.ErrDot). With Options.Shell, name and args are joined with
-// spaces and run as one command line by that shell.
+// name is looked up as LookPath does, in the PATH of the child's
+// environment (DefaultPath when it has none) unless it holds a slash; "",
+// "." and ".." are refused, and so is a match only reachable through a
+// relative PATH entry such as "." (exec.ErrDot). A name holding a slash is
+// relative to Options.Dir. With Options.Shell, name and args are joined
+// with spaces and run as one command line by that shell.
 //
 // A program that cannot start (missing, not executable, bad Dir) is an
 // error naming it that matches fs.ErrNotExist or fs.ErrPermission, and no
