@@ -167,8 +167,58 @@ type runState struct {
 // run runs the pipeline with out as the last stage's stdout. limit, when
 // not nil, is out itself, bounded (Output).
 func (p *Pipeline) run(ctx context.Context, out io.Writer, limit *limitBuffer) error {
-	n := len(p.stages)
-	if n == 0 {
+	if err := p.check(ctx); err != nil {
+		return err
+	}
+	r := newRunState(ctx, p.stages)
+	defer r.cancel(nil)
+	if limit != nil {
+		limit.overflow = func() { r.cancel(limit.err()) }
+	}
+	defer r.closeAll()
+
+	if err := r.link(); err != nil {
+		return fmt.Errorf("pipeline: %s: %w", p, err)
+	}
+	sinkR, sinkW, err := r.sink(out, limit)
+	if err != nil {
+		return fmt.Errorf("pipeline: %s: %w", p, err)
+	}
+	if sinkR != nil {
+		defer sinkW.Close() // closed earlier, once the last stage started
+	}
+
+	var wg sync.WaitGroup
+	if startErr := r.startCommands(p, &wg, sinkR, sinkW); startErr != nil {
+		r.closeAll() // no Func will run: unblock the started stages' pipes
+		wg.Wait()
+		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(startErr, ctxErr) {
+			startErr.Err = fmt.Errorf("%w: %w", ctxErr, startErr.Err)
+		}
+		return startErr
+	}
+	// From now on, once the run is aborted, close every pipe end the parent
+	// holds, so a Func blocked on one of them returns. (Not earlier: a file
+	// closed under a starting Spawn could hand the child a reused fd.)
+	stop := context.AfterFunc(r.ctx, r.closeAll)
+	defer stop()
+
+	r.startFuncs(&wg, p.Stdin, out)
+	cp := r.copyOut(sinkR, out, limit)
+	wg.Wait()
+	if err := r.waitCopy(cp); err != nil {
+		n := len(r.stages)
+		if e := r.errs[n-1]; e == nil || isSIGPIPE(e) {
+			r.errs[n-1] = fmt.Errorf("writing the output: %w", err)
+		}
+	}
+	return r.result(ctx, limit)
+}
+
+// check refuses a pipeline that cannot run: one with no stages or a nil
+// stage, or a ctx that already ended.
+func (p *Pipeline) check(ctx context.Context) error {
+	if len(p.stages) == 0 {
 		return errors.New("pipeline: no stages")
 	}
 	for i, s := range p.stages {
@@ -182,9 +232,14 @@ func (p *Pipeline) run(ctx context.Context, out io.Writer, limit *limitBuffer) e
 		}
 		return fmt.Errorf("pipeline: %s: %w", p, err)
 	}
+	return nil
+}
 
+// newRunState returns the state of one run of stages under ctx.
+func newRunState(ctx context.Context, stages []*stage) *runState {
+	n := len(stages)
 	r := &runState{
-		stages: p.stages,
+		stages: stages,
 		links:  make([]link, n-1),
 		tails:  make([]*tailBuffer, n),
 		ended:  make([]bool, n),
@@ -192,58 +247,52 @@ func (p *Pipeline) run(ctx context.Context, out io.Writer, limit *limitBuffer) e
 		errs:   make([]error, n),
 	}
 	r.ctx, r.cancel = context.WithCancelCause(ctx)
-	defer r.cancel(nil)
-	if limit != nil {
-		limit.overflow = func() { r.cancel(limit.err()) }
-	}
-	defer r.closeAll()
+	return r
+}
 
+// link creates the pipe between every two adjacent stages.
+func (r *runState) link() error {
 	for i := range r.links {
-		pr, pw, err := newPipe(p.stages[i].fn != nil || p.stages[i+1].fn != nil)
+		pr, pw, err := newPipe(r.stages[i].fn != nil || r.stages[i+1].fn != nil)
 		if err != nil {
-			r.closeAll()
-			return fmt.Errorf("pipeline: %s: %w", p, err)
+			return err
 		}
 		r.links[i] = link{r.hold(pr), r.hold(pw)}
 	}
+	return nil
+}
 
-	// The last stage's stdout: a file is handed over; any other writer is fed
-	// from a pipe by a goroutine, started once every stage is running.
-	last := p.stages[n-1]
-	var sinkR *pipeFile
-	var sinkW *os.File
-	if last.fn == nil && out != nil {
-		if f, ok := out.(*os.File); ok && limit == nil {
-			sinkW = f
-		} else {
-			pr, pw, err := os.Pipe()
-			if err != nil {
-				return fmt.Errorf("pipeline: %s: %w", p, err)
-			}
-			sinkR = r.hold(pr)
-			sinkW = pw
-			defer pw.Close() // closed earlier, once the last stage started
-		}
+// sink returns the last stage's stdout when it is a Command writing to
+// out: out itself when it is a file (and not Output's buffer), otherwise
+// the write end of a pipe whose read end, sinkR, copyOut feeds out from.
+// Both are nil when the last stage is a Func or out is nil (/dev/null).
+func (r *runState) sink(out io.Writer, limit *limitBuffer) (sinkR *pipeFile, sinkW *os.File, err error) {
+	if r.stages[len(r.stages)-1].fn != nil || out == nil {
+		return nil, nil, nil
 	}
+	if f, ok := out.(*os.File); ok && limit == nil {
+		return nil, f, nil
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.hold(pr), pw, nil
+}
 
-	var wg sync.WaitGroup
-	var startErr *Error
+// startCommands spawns the program of every Command stage, in order, each
+// waited for by a goroutine counted in wg. sinkW is the last stage's stdout
+// (see sink); it is closed once handed over when sinkR is not nil. When a
+// program cannot start, the run is aborted and the *Error for its stage is
+// returned; the stages started before it are left to be reaped through wg.
+func (r *runState) startCommands(p *Pipeline, wg *sync.WaitGroup, sinkR *pipeFile, sinkW *os.File) *Error {
+	n := len(r.stages)
 	teeMu := &sync.Mutex{}
-	for i, s := range p.stages {
+	for i, s := range r.stages {
 		if s.fn != nil {
 			continue
 		}
-		opts := s.opts
-		opts.Shell, opts.IPC, opts.PTY, opts.Detached, opts.Input, opts.MaxBuffer = "", false, false, false, nil, 0
-		if opts.Dir == "" {
-			opts.Dir = p.Dir
-		}
-		if opts.Env == nil {
-			opts.Env = p.Env
-		}
-		if len(p.ExtraEnv) > 0 {
-			opts.ExtraEnv = append(append([]string(nil), p.ExtraEnv...), opts.ExtraEnv...)
-		}
+		opts := p.commandOptions(s)
 		if i == 0 {
 			opts.Stdin = childproc.Reader(p.Stdin)
 		} else {
@@ -259,9 +308,8 @@ func (p *Pipeline) run(ctx context.Context, out io.Writer, limit *limitBuffer) e
 
 		proc, err := childproc.Spawn(r.ctx, s.name, s.args, &opts)
 		if err != nil {
-			startErr = &Error{Stage: i, Command: s.String(), Err: err}
 			r.cancel(err)
-			break
+			return &Error{Stage: i, Command: s.String(), Err: err}
 		}
 		if i < n-1 {
 			r.links[i].w.close() // only the child writes into it now
@@ -269,23 +317,36 @@ func (p *Pipeline) run(ctx context.Context, out io.Writer, limit *limitBuffer) e
 			sinkW.Close()
 		}
 		wg.Add(1)
-		go r.wait(&wg, i, proc)
+		go r.wait(wg, i, proc)
 	}
-	if startErr != nil {
-		r.closeAll() // no Func will run: unblock the started stages' pipes
-		wg.Wait()
-		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(startErr, ctxErr) {
-			startErr.Err = fmt.Errorf("%w: %w", ctxErr, startErr.Err)
-		}
-		return startErr
-	}
-	// From now on, once the run is aborted, close every pipe end the parent
-	// holds, so a Func blocked on one of them returns. (Not earlier: a file
-	// closed under a starting Spawn could hand the child a reused fd.)
-	stop := context.AfterFunc(r.ctx, r.closeAll)
-	defer stop()
+	return nil
+}
 
-	for i, s := range p.stages {
+// commandOptions returns the childproc options of the Command stage s: its
+// own, with the pipeline's Dir, Env and ExtraEnv applied and the options a
+// stage cannot use cleared. The stdio fields are left for the caller.
+func (p *Pipeline) commandOptions(s *stage) childproc.Options {
+	opts := s.opts
+	opts.Shell, opts.IPC, opts.PTY, opts.Detached, opts.Input, opts.MaxBuffer = "", false, false, false, nil, 0
+	if opts.Dir == "" {
+		opts.Dir = p.Dir
+	}
+	if opts.Env == nil {
+		opts.Env = p.Env
+	}
+	if len(p.ExtraEnv) > 0 {
+		opts.ExtraEnv = append(append([]string(nil), p.ExtraEnv...), opts.ExtraEnv...)
+	}
+	return opts
+}
+
+// startFuncs starts a goroutine, counted in wg, for every Func stage: it
+// reads the pipe from the stage before (stdin for the first stage, an
+// empty reader if that is nil) and writes the pipe to the stage after (out
+// for the last stage, io.Discard if that is nil).
+func (r *runState) startFuncs(wg *sync.WaitGroup, stdin io.Reader, out io.Writer) {
+	n := len(r.stages)
+	for i, s := range r.stages {
 		if s.fn == nil {
 			continue
 		}
@@ -293,8 +354,8 @@ func (p *Pipeline) run(ctx context.Context, out io.Writer, limit *limitBuffer) e
 		switch {
 		case i > 0:
 			in = r.links[i-1].r.f
-		case p.Stdin != nil:
-			in = p.Stdin
+		case stdin != nil:
+			in = stdin
 		default:
 			in = bytes.NewReader(nil)
 		}
@@ -308,45 +369,47 @@ func (p *Pipeline) run(ctx context.Context, out io.Writer, limit *limitBuffer) e
 			w = io.Discard
 		}
 		wg.Add(1)
-		go r.call(&wg, i, s, in, w)
+		go r.call(wg, i, s, in, w)
 	}
-
-	var copyErr error
-	copied := make(chan struct{})
-	if sinkR != nil {
-		go func() {
-			defer close(copied)
-			buf := make([]byte, 32<<10)
-			_, err := io.CopyBuffer(out, onlyReader{sinkR.f}, buf)
-			if err != nil && !errors.Is(err, os.ErrClosed) && (limit == nil || !limit.over) {
-				copyErr = err
-			}
-			sinkR.close() // the last stage gets SIGPIPE if it writes more
-		}()
-	} else {
-		close(copied)
-	}
-
-	wg.Wait()
-	r.waitCopy(copied, sinkR, last)
-
-	if copyErr != nil {
-		e := r.errs[n-1]
-		if e == nil || isSIGPIPE(e) {
-			r.errs[n-1] = fmt.Errorf("writing the output: %w", copyErr)
-		}
-	}
-	return r.result(ctx, limit)
 }
 
-// waitCopy waits for the copy of the last stage's output to reach end of file,
-// closing its pipe KillDelay after every stage ended, in case a grandchild
-// still holds it open.
-func (r *runState) waitCopy(copied chan struct{}, sinkR *pipeFile, last *stage) {
+// outputCopy is the copy of the last stage's output from the pipe src into
+// the pipeline's output; done is closed when it ended, with err set.
+type outputCopy struct {
+	src  *pipeFile
+	done chan struct{}
+	err  error
+}
+
+// copyOut starts copying the last stage's output from sinkR into out, and
+// returns that copy, or nil when there is no sinkR. The copy ends without
+// an error at end of file, once sinkR was closed under it, or after Output's
+// buffer overflowed; then sinkR is closed.
+func (r *runState) copyOut(sinkR *pipeFile, out io.Writer, limit *limitBuffer) *outputCopy {
 	if sinkR == nil {
-		return
+		return nil
 	}
-	delay := last.opts.KillDelay
+	cp := &outputCopy{src: sinkR, done: make(chan struct{})}
+	go func() {
+		defer close(cp.done)
+		buf := make([]byte, 32<<10)
+		_, err := io.CopyBuffer(out, onlyReader{sinkR.f}, buf)
+		if err != nil && !errors.Is(err, os.ErrClosed) && (limit == nil || !limit.over) {
+			cp.err = err
+		}
+		sinkR.close() // the last stage gets SIGPIPE if it writes more
+	}()
+	return cp
+}
+
+// waitCopy waits for the copy of the last stage's output (nil: none) to
+// reach end of file, closing its pipe KillDelay after every stage ended, in
+// case a grandchild still holds it open. It returns the copy's error.
+func (r *runState) waitCopy(cp *outputCopy) error {
+	if cp == nil {
+		return nil
+	}
+	delay := r.stages[len(r.stages)-1].opts.KillDelay
 	if delay == 0 {
 		delay = childproc.DefaultKillDelay
 	}
@@ -354,13 +417,14 @@ func (r *runState) waitCopy(copied chan struct{}, sinkR *pipeFile, last *stage) 
 		t := time.NewTimer(delay)
 		defer t.Stop()
 		select {
-		case <-copied:
-			return
+		case <-cp.done:
+			return cp.err
 		case <-t.C:
-			sinkR.close()
+			cp.src.close()
 		}
 	}
-	<-copied
+	<-cp.done
+	return cp.err
 }
 
 // result decides the run's error once everything ended.
