@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/spawnkit/spawnkit/cluster/load"
+	"github.com/spawnkit/spawnkit/internal/load"
 	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 

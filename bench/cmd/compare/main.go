@@ -17,8 +17,8 @@ import (
 	"os/signal"
 	"strings"
 
-	"github.com/spawnkit/spawnkit/bench"
 	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/internal/bench"
 )
 
 func main() {

@@ -7,7 +7,7 @@
 //	             [-gomaxprocs 0] [-reload] [-repeat 1]
 //
 // For each number in -workers it starts a server on a free loopback port,
-// runs the load generator of package cluster/load against it for -duration
+// runs the load generator of package internal/load against it for -duration
 // (one connection per request), and prints one line. 0 is a server inside
 // clusterbench itself, sharing the load generator's process (printed as "1
 // process"); N is a cluster of N worker processes, so "1 worker(s)" is one
@@ -37,7 +37,7 @@ import (
 	"time"
 
 	"github.com/spawnkit/spawnkit/cluster"
-	"github.com/spawnkit/spawnkit/cluster/load"
+	"github.com/spawnkit/spawnkit/internal/load"
 )
 
 var sink atomic.Uint64

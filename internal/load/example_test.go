@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 
-	"github.com/spawnkit/spawnkit/cluster/load"
+	"github.com/spawnkit/spawnkit/internal/load"
 )
 
 func ExampleRun() {

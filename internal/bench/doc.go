@@ -4,7 +4,7 @@
 //
 // The Go benchmarks (bench_test.go) run with
 //
-//	go test -run '^$' -bench . -benchmem -count 6 ./bench/
+//	go test -run '^$' -bench . -benchmem -count 6 ./internal/bench/
 //
 // and the interleaved A/B comparison with every anchor runs with
 //

@@ -15,7 +15,7 @@ import (
 
 // The cluster scenarios run the cluster engineer's own benchmark,
 // cluster/cmd/clusterbench (a CPU-bound HTTP handler served by one process
-// or by a cluster of workers, loaded by package cluster/load), and parse
+// or by a cluster of workers, loaded by package internal/load), and parse
 // its lines. ClusterbenchEnv names the binary; without it, it is built
 // once per process with `go build`.
 const ClusterbenchEnv = "SPAWNKIT_BENCH_CLUSTERBENCH"
@@ -116,7 +116,7 @@ func init() {
 				{Name: "2-workers-gomaxprocs1", Go: clusterVariant(2, 1, false)},
 			},
 			Sizes: sizes,
-			Note:  "clusterbench defaults: handler spins 10^7 iterations per request, 8 concurrent clients (package cluster/load, one connection per request), Size.N ms per measurement; 1-process serves in the load generator's own process (as clusterbench does); gomaxprocs1 = each serving process limited to one thread, as Node is.",
+			Note:  "clusterbench defaults: handler spins 10^7 iterations per request, 8 concurrent clients (package internal/load, one connection per request), Size.N ms per measurement; 1-process serves in the load generator's own process (as clusterbench does); gomaxprocs1 = each serving process limited to one thread, as Node is.",
 		},
 		&Scenario{
 			Name: "cluster-reload", Title: "cluster: 2 workers under load, Primary.Reload back to back (clusterbench -reload)",

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/spawnkit/spawnkit/cluster/load"
+	"github.com/spawnkit/spawnkit/internal/load"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

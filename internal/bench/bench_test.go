@@ -11,7 +11,7 @@ import (
 
 // The Go benchmarks. Run them with
 //
-//	go test -run '^$' -bench . -benchmem -count 6 ./bench/ > bench/out/go.txt
+//	go test -run '^$' -bench . -benchmem -count 6 ./internal/bench/ > bench/out/go.txt
 //	go run golang.org/x/perf/cmd/benchstat@latest -col /impl bench/out/go.txt
 //
 // Each spawnkit sub-benchmark has an osexec sibling doing the same work
