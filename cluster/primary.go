@@ -54,7 +54,7 @@ type Primary struct {
 type slot struct {
 	index     int
 	current   *worker
-	deaths    []time.Time // within CrashWindow
+	backoff   Backoff // deaths within CrashWindow
 	gaveUp    bool
 	reloading bool
 	timer     *time.Timer // pending restart
@@ -128,7 +128,7 @@ func Start(ctx context.Context, cfg Config) (*Primary, error) {
 
 	p.mu.Lock()
 	for i := 0; i < cfg.Workers; i++ {
-		s := &slot{index: i}
+		s := &slot{index: i, backoff: Backoff{Delay: cfg.RestartDelay, MaxDelay: cfg.MaxRestartDelay, Limit: cfg.CrashLimit, Window: cfg.CrashWindow}}
 		p.slots = append(p.slots, s)
 		if _, err := p.spawn(s, true); err != nil {
 			p.mu.Unlock()

@@ -73,7 +73,8 @@ func (p *Primary) reloadSlot(ctx context.Context, s *slot) error {
 		return fail(ErrClosed)
 	}
 	old := s.current
-	s.current, s.reloading, s.gaveUp, s.deaths = nw, false, false, nil
+	s.current, s.reloading, s.gaveUp = nw, false, false
+	s.backoff.Reset()
 	p.mu.Unlock()
 	if old != nil {
 		p.stop(old, p.cfg.ShutdownTimeout)

@@ -176,16 +176,8 @@ func describeExit(code int, sig syscall.Signal, reason error) string {
 // CrashWindow. It reports whether every slot is now given up. p.mu must be
 // held.
 func (p *Primary) slotDied(s *slot, what string) (allGivenUp bool) {
-	now := time.Now()
-	kept := s.deaths[:0]
-	for _, t := range s.deaths {
-		if now.Sub(t) < p.cfg.CrashWindow {
-			kept = append(kept, t)
-		}
-	}
-	s.deaths = append(kept, now)
-	n := len(s.deaths)
-	if n >= p.cfg.CrashLimit {
+	delay, n, crashLoop := s.backoff.Died(time.Now())
+	if crashLoop {
 		s.gaveUp = true
 		err := fmt.Errorf("%w: slot %d: %d deaths within %v, the last: %s; not restarting it", ErrCrashLoop, s.index, n, p.cfg.CrashWindow, what)
 		p.emit(Event{Kind: EventCrashLoop, Worker: WorkerInfo{Slot: s.index}, Err: err})
@@ -199,10 +191,6 @@ func (p *Primary) slotDied(s *slot, what string) (allGivenUp bool) {
 	}
 	if s.reloading {
 		return false // the reload fills the slot
-	}
-	delay := p.cfg.RestartDelay << (n - 1)
-	if delay > p.cfg.MaxRestartDelay || delay <= 0 {
-		delay = p.cfg.MaxRestartDelay
 	}
 	p.scheduleRestart(s, delay)
 	return false

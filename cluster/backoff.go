@@ -1,0 +1,60 @@
+package cluster
+
+import "time"
+
+// Backoff is the restart policy the primary applies to each worker slot,
+// exported for supervisors that start processes of their own (such as
+// cmd/spawnkit): the wait before replacing a dead worker starts at Delay
+// and doubles with every other death within Window, up to MaxDelay; Limit
+// deaths within Window are a crash loop, after which the caller should stop
+// restarting. Deaths older than Window are forgotten.
+//
+// A zero field takes the matching default (DefaultRestartDelay,
+// DefaultMaxRestartDelay, DefaultCrashLimit, DefaultCrashWindow). A
+// Backoff is not safe for concurrent use.
+type Backoff struct {
+	Delay    time.Duration
+	MaxDelay time.Duration
+	Limit    int
+	Window   time.Duration
+
+	deaths []time.Time // within Window
+}
+
+// Died records a death at now and returns the wait before the replacement
+// should start, the number of deaths within Window (this one included),
+// and whether that number reached Limit. The delay is MaxDelay when
+// doubling overflows. Deaths keep counting after a crash loop was
+// reported.
+func (b *Backoff) Died(now time.Time) (delay time.Duration, deaths int, crashLoop bool) {
+	d, maxDelay, limit, window := b.Delay, b.MaxDelay, b.Limit, b.Window
+	if d <= 0 {
+		d = DefaultRestartDelay
+	}
+	if maxDelay <= 0 {
+		maxDelay = DefaultMaxRestartDelay
+	}
+	if limit <= 0 {
+		limit = DefaultCrashLimit
+	}
+	if window <= 0 {
+		window = DefaultCrashWindow
+	}
+	kept := b.deaths[:0]
+	for _, t := range b.deaths {
+		if now.Sub(t) < window {
+			kept = append(kept, t)
+		}
+	}
+	b.deaths = append(kept, now)
+	n := len(b.deaths)
+	delay = d << (n - 1)
+	if n > 62 || delay > maxDelay || delay <= 0 {
+		delay = maxDelay
+	}
+	return delay, n, n >= limit
+}
+
+// Reset forgets every recorded death, as after a successful reload of the
+// slot.
+func (b *Backoff) Reset() { b.deaths = nil }
