@@ -1,0 +1,139 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spawnkit/spawnkit/internal/testkit"
+)
+
+func TestRunPassesSocketsWithTheWorkersOwnListenPID(t *testing.T) {
+	need(t, "python3")
+	admin := filepath.Join(t.TempDir(), "admin.sock")
+	s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "-l", "admin=unix://"+admin, "--", "./worker.py")
+	pids := s.waitReady(2)
+	addr := s.addr("http")
+
+	// worker.py exits 2 unless LISTEN_PID is its own pid and
+	// LISTEN_FDNAMES names LISTEN_FDS sockets: answering proves both.
+	body, err := get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pid := pidOf(t, body); !strings.HasPrefix(body, "0 ") || !strings.Contains(body, " http nonblock=") || (pid != pids[0] && pid != pids[1]) {
+		t.Errorf("answer on http: %q; want \"0 PID http nonblock=…\" from one of %v", body, pids)
+	}
+	c := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return net.Dial("unix", admin)
+	}, DisableKeepAlives: true}}
+	resp, err := c.Get("http://admin/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 100)
+	n, _ := resp.Body.Read(b)
+	resp.Body.Close()
+	if got := string(b[:n]); !strings.Contains(got, " admin nonblock=") {
+		t.Errorf("answer on the unix socket: %q; want it from the socket named admin", got)
+	}
+
+	// Logs: every line of a worker prefixed [name.slot pid].
+	for slot, pid := range pids {
+		want := fmt.Sprintf("[worker.py.%d %d] serving http:admin on fds 3..4\n", slot, pid)
+		if !strings.Contains(s.out.String(), want) {
+			t.Errorf("stdout lacks %q", want)
+		}
+		want = fmt.Sprintf("[worker.py.%d %d] a line on stderr\n", slot, pid)
+		if !strings.Contains(s.err.String(), want) {
+			t.Errorf("stderr lacks %q", want)
+		}
+	}
+
+	if code := s.stop(); code != 0 {
+		t.Errorf("exit code after SIGTERM: %d; want 0", code)
+	}
+	for slot, pid := range pids {
+		if want := fmt.Sprintf("[worker.py.%d %d] drained, exiting\n", slot, pid); !strings.Contains(s.out.String(), want) {
+			t.Errorf("stdout lacks %q: the worker did not drain on SIGTERM", want)
+		}
+		if testkit.Alive(pid) {
+			t.Errorf("worker %d still runs after the supervisor exited", pid)
+		}
+	}
+	for _, p := range []string{admin, s.control} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s is left behind", p)
+		}
+	}
+}
+
+func TestStopKillsAWorkerThatIgnoresSIGTERMAfterStopTimeout(t *testing.T) {
+	need(t, "python3")
+	s := startSup(t, "-n", "1", "-l", "http=tcp://127.0.0.1:0", "--stop-timeout", "300ms", "-e", "WORKER_MODE=ignore-term", "--", "./worker.py")
+	pid := s.waitReady(1)[0]
+	t0 := time.Now()
+	if code := s.stop(); code != 0 {
+		t.Errorf("exit code: %d; want 0", code)
+	}
+	if d := time.Since(t0); d < 300*time.Millisecond {
+		t.Errorf("stopped in %v, before the 300ms stop timeout", d)
+	}
+	if !strings.Contains(s.out.String(), fmt.Sprintf("[worker.py.0 %d] ignoring SIGTERM", pid)) {
+		t.Errorf("the worker did not get SIGTERM first")
+	}
+	if want := fmt.Sprintf("killing worker.py.0 pid %d and its processes: it did not stop within 300ms", pid); !strings.Contains(s.err.String(), want) {
+		t.Errorf("stderr lacks %q", want)
+	}
+	if testkit.Alive(pid) {
+		t.Errorf("worker %d survived", pid)
+	}
+}
+
+func TestWorkersDieWithAKilledSupervisor(t *testing.T) {
+	need(t, "python3")
+	s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--", "./worker.py")
+	pids := s.waitReady(2)
+	s.cmd.Process.Kill()
+	<-s.done
+	deadline := time.Now().Add(5 * time.Second)
+	for _, pid := range pids {
+		for testkit.Alive(pid) {
+			if time.Now().After(deadline) {
+				t.Fatalf("worker %d still runs 5s after the supervisor was killed", pid)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+func TestRunRefusesAMissingProgram(t *testing.T) {
+	s := startSup(t, "-n", "1", "--", "./no-such-program")
+	<-s.done
+	if code := s.cmd.ProcessState.ExitCode(); code != 1 {
+		t.Errorf("exit code %d; want 1", code)
+	}
+	if want := "spawnkit: ERROR: program ./no-such-program: stat "; !strings.Contains(s.err.String(), want) {
+		t.Errorf("stderr %q lacks %q", s.err, want)
+	}
+}
+
+func TestSIGTERMDuringStartupStopsCleanly(t *testing.T) {
+	need(t, "python3")
+	s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--", "./worker.py")
+	s.waitLog("listening on", 1)
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	<-s.done
+	if code := s.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit code %d; want 0", code)
+	}
+}

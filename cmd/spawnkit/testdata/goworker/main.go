@@ -1,0 +1,45 @@
+// Command goworker is a socket-activated Go HTTP worker for spawnkit's
+// tests: it serves fd 3 with cluster.ServeHTTP, says READY=1 on
+// NOTIFY_SOCKET and drains on SIGTERM.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/spawnkit/spawnkit/cluster"
+)
+
+func main() {
+	if os.Getenv("LISTEN_PID") != strconv.Itoa(os.Getpid()) {
+		log.Fatalf("goworker: LISTEN_PID=%q is not my pid %d", os.Getenv("LISTEN_PID"), os.Getpid())
+	}
+	f := os.NewFile(3, os.Getenv("LISTEN_FDNAMES"))
+	ln, err := net.FileListener(f)
+	if err != nil {
+		log.Fatal(err)
+	}
+	f.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	gen := os.Getenv("GEN")
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s %d go\n", gen, os.Getpid())
+	})}
+	c, err := net.Dial("unixgram", os.Getenv("NOTIFY_SOCKET"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	c.Write([]byte("READY=1"))
+	c.Close()
+	if err := cluster.ServeHTTP(ctx, srv, ln); err != nil {
+		log.Fatal(err)
+	}
+}
