@@ -2,6 +2,7 @@ package childproc
 
 import (
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"syscall"
@@ -68,6 +69,23 @@ type Options struct {
 	// Process.Stderr is nil. Reading Stdout after the child exits returns
 	// io.EOF once everything it printed has been read.
 	PTY bool
+
+	// Logger, when not nil, receives two records per child (nil = silent):
+	//
+	//   - "spawn" at Info once it started, with cmd (the argv as run,
+	//     quoted like shell.Join: for Exec `/bin/sh -c 'COMMAND'`) and pid;
+	//     or "spawn failed" at Warn, with cmd and err, when it could not
+	//     start (then no other record follows);
+	//   - "exit" once it ended, written just before Wait returns, with
+	//     cmd, pid, code (the exit status) or signal (its name, "SIGKILL",
+	//     when a signal ended it), duration (from the start until it was
+	//     reaped), stdout and stderr (bytes the library read from the
+	//     stream: the whole output for Exec and ExecFile, past MaxBuffer
+	//     too, and for Writer stdio; left out for streams the library does
+	//     not read: Pipe, PTY, Inherit, Ignore, File). It is at Info when
+	//     the child exited with status 0 by itself, and at Warn, with err
+	//     (what Wait returns), otherwise.
+	Logger *slog.Logger
 }
 
 func (o *Options) killSignal() syscall.Signal {

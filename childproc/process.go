@@ -61,6 +61,8 @@ type Process struct {
 	unref     chan struct{}
 
 	channel *ipcState // nil without IPC
+
+	log procLog // Options.Logger and what its "exit" record needs
 }
 
 // Events returns the channel of everything that happens to the child:
@@ -81,6 +83,11 @@ func (p *Process) Events() <-chan Event { return p.events }
 func (p *Process) Wait() error {
 	<-p.exited
 	<-p.drained
+	return p.result()
+}
+
+// result is what Wait returns; call it only after exited.
+func (p *Process) result() error {
 	if p.waitErr != nil {
 		return fmt.Errorf("childproc: wait %s: %w", p.command, p.waitErr)
 	}
@@ -301,6 +308,7 @@ func (p *Process) reap() {
 	if killed {
 		<-p.treeDone // nothing of the tree runs once Wait returns
 	}
+	p.logExited()
 	close(p.drained)
 	p.callerReads.Wait()
 	if p.channel != nil {

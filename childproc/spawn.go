@@ -9,9 +9,13 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/creack/pty"
+
+	"github.com/spawnkit/spawnkit/shell"
 )
 
 // Spawn starts name with args and returns at once; the child's stdio is
@@ -38,13 +42,10 @@ func Spawn(ctx context.Context, name string, args []string, opts *Options) (*Pro
 
 // start is Spawn with a hook that may set up owned stdio on the Process
 // before any goroutine runs.
-func start(ctx context.Context, name string, args []string, opts *Options, prepare func(*Process, *Options)) (*Process, error) {
+func start(ctx context.Context, name string, args []string, opts *Options, prepare func(*Process, *Options)) (_ *Process, err error) {
 	o := Options{}
 	if opts != nil {
 		o = *opts
-	}
-	if err := context.Cause(ctx); err != nil {
-		return nil, fmt.Errorf("childproc: spawn %s: %w", name, err)
 	}
 
 	argv := append([]string{name}, args...)
@@ -53,6 +54,17 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 	if o.Shell != "" {
 		prog = o.Shell
 		argv = []string{o.Shell, "-c", command}
+	}
+	if o.Logger != nil {
+		logArgv := append([]string(nil), argv...)
+		defer func() {
+			if err != nil {
+				logSpawnError(o.Logger, logArgv, err)
+			}
+		}()
+	}
+	if err := context.Cause(ctx); err != nil {
+		return nil, fmt.Errorf("childproc: spawn %s: %w", name, err)
 	}
 	if o.Argv0 != "" {
 		argv[0] = o.Argv0
@@ -92,6 +104,9 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 		unref:      make(chan struct{}),
 		treeDone:   make(chan struct{}),
 	}
+	if o.Logger != nil {
+		p.log = procLog{logger: o.Logger, cmd: shell.Join(argv)}
+	}
 	if prepare != nil {
 		prepare(p, &o)
 	}
@@ -116,6 +131,7 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 	files = append(files, o.ExtraFiles...)
 
 	attr, ownGroup := sysProcAttr(&o, files[0])
+	p.log.start = time.Now()
 	proc, release, err := startProcess(path, argv, &os.ProcAttr{Dir: o.Dir, Env: env, Files: files, Sys: attr})
 	if err != nil {
 		var pe *fs.PathError
@@ -143,6 +159,7 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 	if s.ipcParent != nil {
 		p.channel = s.ipcParent
 	}
+	p.logStarted()
 	p.events <- Event{Kind: EventSpawn}
 	for _, run := range s.pumps {
 		go run()
@@ -255,9 +272,19 @@ func (s *starter) stdio(p *Process, i int, std Stdio) (*os.File, error) {
 	if std.kind == stdioWriter {
 		p.owned.Add(1)
 		p.ownedFiles = append(p.ownedFiles, r)
+		dst := std.w
+		if p.log.logger != nil {
+			n := new(atomic.Int64)
+			if i == 1 {
+				p.log.stdout = n
+			} else {
+				p.log.stderr = n
+			}
+			dst = countingWriter{dst, n}
+		}
 		s.pumps = append(s.pumps, func() {
 			defer p.owned.Done()
-			if err := drain(std.w, r); err != nil {
+			if err := drain(dst, r); err != nil {
 				p.emit(Event{Kind: EventError, Err: fmt.Errorf("childproc: %s: copying fd %d: %w", p.command, i, err)})
 			}
 		})
@@ -387,6 +414,18 @@ func drain(w io.Writer, r *os.File) error {
 		err = nil // closed by drainOwned after KillDelay
 	}
 	return err
+}
+
+// countingWriter adds the bytes written through it to n.
+type countingWriter struct {
+	w io.Writer
+	n *atomic.Int64
+}
+
+func (c countingWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // onlyReader and onlyWriter hide *os.File's WriteTo and ReadFrom, which
