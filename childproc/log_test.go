@@ -148,7 +148,7 @@ func TestLoggerForkRecordsSignal(t *testing.T) {
 	var rec testkit.LogRecorder
 	p, err := childproc.Fork(context.Background(), "echo", nil, &childproc.Options{Logger: rec.Logger()})
 	require.NoError(t, err)
-	require.NoError(t, syscall.Kill(p.Pid, syscall.SIGKILL))
+	require.NoError(t, p.Signal(syscall.SIGKILL))
 	waitErr := p.Wait()
 	require.Error(t, waitErr)
 	records := rec.Records(t)
