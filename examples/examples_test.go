@@ -51,6 +51,32 @@ func TestSpawnPwd(t *testing.T) {
 	assert.Equal(t, "stdout: "+real+"\nchild process exited with code 0\nchild process closed with code 0\n", run(t, dir, "", "spawn-pwd"))
 }
 
+func TestSpawnPwdRunsLsLineByLine(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a", "b c"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), nil, 0o644))
+	}
+	assert.Equal(t, "stdout: a\nstdout: b c\nchild process exited with code 0\nchild process closed with code 0\n",
+		run(t, t.TempDir(), "", "spawn-pwd", "ls", "-1", dir))
+}
+
+func TestSpawnPwdVerboseLogs(t *testing.T) {
+	cmd := exec.Command(testkit.BuildMain(t, "./spawn-pwd"), "-v", "sh", "-c", "echo out; echo err >&2; exit 3")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.Error(t, err)
+	// The two streams are read at once: their lines come in either order.
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	require.Len(t, lines, 4, string(out))
+	assert.ElementsMatch(t, []string{"stdout: out", "stderr: err"}, lines[:2])
+	assert.Equal(t, []string{"child process exited with code 3", "child process closed with code 3"}, lines[2:])
+	assert.Regexp(t, `^time=\S+ level=INFO msg=spawn cmd="sh -c 'echo out; echo err >&2; exit 3'" pid=(\d+)
+time=\S+ level=WARN msg=exit cmd="sh -c 'echo out; echo err >&2; exit 3'" pid=\d+ code=3 duration=\S+ err=".*exit status 3"
+command failed: .*exit status 3
+$`, stderr.String())
+}
+
 func TestExecShellCountsFiles(t *testing.T) {
 	dir := t.TempDir()
 	for i := range 7 {
