@@ -21,26 +21,45 @@ var (
 	ErrDisconnected = errors.New("childproc: IPC channel disconnected")
 )
 
+// ErrNotProgram is matched (errors.Is) by the error of a Spawn, Exec,
+// ExecFile or Fork whose program is an executable file the kernel cannot
+// run: not a binary for this machine and not a script starting with "#!"
+// (execve's ENOEXEC, which it also matches). Unlike a shell, spawnkit does
+// not retry such a file as a shell script.
+var ErrNotProgram error = notProgramError{}
+
+type notProgramError struct{}
+
+func (notProgramError) Error() string        { return "exec format error (not a program)" }
+func (notProgramError) Is(target error) bool { return target == syscall.ENOEXEC }
+
 // ExitError reports a child that did not exit with status 0: a non-zero exit
 // code, a signal, a timeout, a cancelled context or a MaxBuffer overflow.
 type ExitError struct {
-	Command  string         // the command line as run
+	Command  string         // the command line as a shell would run it (see Process.String)
 	ExitCode int            // -1 when killed by a signal
 	Signal   syscall.Signal // the signal that ended it, or 0
 	Killed   bool           // we killed it (timeout, cancel, MaxBuffer)
 	TimedOut bool           // Options.Timeout fired
 	Stdout   []byte         // Exec/ExecFile: what was captured before it ended
 	Stderr   []byte         // Exec/ExecFile: what was captured before it ended
+	Combined []byte         // Exec/ExecFile with Options.Combined: both, in arrival order
+	Duration time.Duration  // from the start until the child was reaped
 
 	timeout time.Duration
 	cause   error // ErrMaxBuffer or the context's error, for errors.Is
 }
 
-// Error reads like Node's "Command failed: CMD" followed by the reason and,
-// when there is any, the last line of stderr.
+// Status returns the exit code and signal as an ExitStatus.
+func (e *ExitError) Status() ExitStatus { return ExitStatus{Code: e.ExitCode, Signal: e.Signal} }
+
+// Error reads like Node's "Command failed: CMD", with the package's prefix,
+// followed by the reason and, when there is any, the last line of stderr:
+// "childproc: command failed: sh -c 'echo done; exit 3': exit status 3".
+// The command is quoted so that it can be pasted into a shell.
 func (e *ExitError) Error() string {
 	var b strings.Builder
-	b.WriteString("command failed: ")
+	b.WriteString("childproc: command failed: ")
 	b.WriteString(e.Command)
 	b.WriteString(": ")
 	switch {
@@ -54,11 +73,7 @@ func (e *ExitError) Error() string {
 	if e.cause != nil || e.TimedOut {
 		b.WriteString(", ")
 	}
-	if e.Signal != 0 {
-		fmt.Fprintf(&b, "killed by signal %d (%v)", int(e.Signal), e.Signal)
-	} else {
-		fmt.Fprintf(&b, "exit status %d", e.ExitCode)
-	}
+	b.WriteString(e.Status().String())
 	if tail := lastLine(e.Stderr); tail != "" {
 		b.WriteString(": ")
 		b.WriteString(tail)

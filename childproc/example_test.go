@@ -64,7 +64,7 @@ func ExampleExitError() {
 	}
 	// Output:
 	// 3 oops
-	// command failed: echo oops >&2; exit 3: exit status 3: oops
+	// childproc: command failed: echo oops >&2; exit 3: exit status 3: oops
 	// true terminated
 }
 

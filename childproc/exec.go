@@ -4,13 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Result is the buffered output of Exec or ExecFile.
 type Result struct {
 	Stdout   []byte
 	Stderr   []byte
-	ExitCode int // -1 when a signal ended the child
+	ExitCode int           // -1 when a signal ended the child
+	Duration time.Duration // from the start until the child was reaped
 }
 
 // Exec runs command through a shell (Options.Shell, or /bin/sh) as
@@ -72,7 +74,7 @@ func run(ctx context.Context, name string, args []string, command string, opts *
 		return nil, err
 	}
 	err = p.Wait()
-	res := &Result{Stdout: stdout.buf, Stderr: stderr.buf, ExitCode: p.ExitCode()}
+	res := &Result{Stdout: stdout.buf, Stderr: stderr.buf, ExitCode: p.ExitCode(), Duration: p.duration}
 	if err != nil {
 		var ee *ExitError
 		if errors.As(err, &ee) {

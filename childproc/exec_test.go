@@ -28,7 +28,7 @@ func TestExecFailureCarriesOutput(t *testing.T) {
 	assert.Equal(t, "partial\n", string(ee.Stdout))
 	assert.Equal(t, "bad thing happened\n", string(ee.Stderr))
 	assert.Equal(t, "echo partial; echo 'bad thing happened' >&2; exit 7", ee.Command)
-	assert.Equal(t, "command failed: echo partial; echo 'bad thing happened' >&2; exit 7: exit status 7: bad thing happened", ee.Error())
+	assert.Equal(t, "childproc: command failed: echo partial; echo 'bad thing happened' >&2; exit 7: exit status 7: bad thing happened", ee.Error())
 }
 
 func TestExecInputAndNoStdin(t *testing.T) {

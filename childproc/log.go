@@ -53,13 +53,14 @@ func (p *Process) logExited() {
 	}
 	attrs := make([]slog.Attr, 0, 7)
 	attrs = append(attrs, slog.String("cmd", p.log.cmd), slog.Int("pid", p.Pid))
-	code, sig := exitStatus(p.state)
+	st := StatusOf(p.state)
+	code, sig := st.Code, st.Signal
 	if sig != 0 {
 		attrs = append(attrs, slog.String("signal", signalName(sig)))
 	} else {
 		attrs = append(attrs, slog.Int("code", code))
 	}
-	attrs = append(attrs, slog.Duration("duration", time.Since(p.log.start)))
+	attrs = append(attrs, slog.Duration("duration", p.duration))
 	if p.log.stdout != nil {
 		attrs = append(attrs, slog.Int64("stdout", p.log.stdout.Load()))
 	}

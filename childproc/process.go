@@ -27,7 +27,11 @@ type Process struct {
 	Stdout io.ReadCloser  // the child's stdout when it is Pipe (or the PTY); nil otherwise
 	Stderr io.ReadCloser  // the child's stderr when it is Pipe; nil otherwise
 
-	command    string
+	command    string   // see String
+	path       string   // the file executed; see Path
+	args       []string // the argv the child got; see Args
+	started    time.Time
+	duration   time.Duration // set before exited is closed
 	proc       *os.Process
 	release    func() // called once the child is reaped; may be nil
 	tree       tree
@@ -103,32 +107,59 @@ func (p *Process) exitError() *ExitError {
 	p.mu.Lock()
 	killed, timedOut, cause := p.killed, p.timedOut, p.cause
 	p.mu.Unlock()
-	code, sig := exitStatus(p.state)
-	if code == 0 && !killed {
+	st := StatusOf(p.state)
+	if st.Success() && !killed {
 		return nil
 	}
 	return &ExitError{
 		Command:  p.command,
-		ExitCode: code,
-		Signal:   sig,
+		ExitCode: st.Code,
+		Signal:   st.Signal,
 		Killed:   killed,
 		TimedOut: timedOut,
+		Duration: p.duration,
 		timeout:  p.timeout,
 		cause:    cause,
 	}
 }
 
 // ExitCode returns the child's exit code: -1 while it runs and when a
-// signal ended it.
+// signal ended it (Node's exitCode; ExitStatus tells the two apart).
 func (p *Process) ExitCode() int {
+	st, _ := p.ExitStatus()
+	return st.Code
+}
+
+// ExitStatus returns how the child ended (Node's exitCode and signalCode)
+// and true once it has been reaped; while it runs it returns Code -1, no
+// Signal and false. A child that exited by itself has Signal 0.
+func (p *Process) ExitStatus() (ExitStatus, bool) {
 	select {
 	case <-p.exited:
-		code, _ := exitStatus(p.state)
-		return code
+		return StatusOf(p.state), true
 	default:
-		return -1
+		return ExitStatus{Code: -1}, false
 	}
 }
+
+// Args returns the argument list the child was started with, argv[0]
+// included (Options.Argv0 when set), as Node's spawnargs: with
+// Options.Shell it is the shell, "-c" and the command line. The caller may
+// modify the returned slice.
+func (p *Process) Args() []string { return append([]string(nil), p.args...) }
+
+// Path returns the file that was executed: the program as found in PATH
+// (see LookPath), or the name as given when it holds a slash; with
+// Options.Shell, the shell. Node's spawnfile is the name before the PATH
+// lookup; the name is Args()[0] unless Argv0 replaced it.
+func (p *Process) Path() string { return p.path }
+
+// String returns the command line as a shell would run it, the form every
+// error of the Process names: the name and arguments given to Spawn quoted
+// with shell.Join (so "sh -c 'echo done; exit 3'" pastes back into a
+// shell), or, with Options.Shell, the command line given to the shell as it
+// is. Argv0 does not change it.
+func (p *Process) String() string { return p.command }
 
 // Signal sends sig to the child itself (not to what it started), as
 // os.Process.Signal does; signal 0 only checks that the child is still
@@ -283,6 +314,7 @@ func (p *Process) watch(ctx context.Context) {
 // and delivers EventClose.
 func (p *Process) reap() {
 	p.state, p.waitErr = p.proc.Wait()
+	p.duration = time.Since(p.started)
 	p.mu.Lock()
 	p.reaped = true
 	p.mu.Unlock()
@@ -293,7 +325,8 @@ func (p *Process) reap() {
 	if p.stdinToClose != nil {
 		p.stdinToClose.Close()
 	}
-	code, sig := exitStatus(p.state)
+	st := StatusOf(p.state)
+	code, sig := st.Code, st.Signal
 	p.emit(Event{Kind: EventExit, ExitCode: code, Signal: sig})
 
 	p.drainOwned()
@@ -377,17 +410,6 @@ func (p *Process) closeEvents(last Event) {
 	p.send(last, nil)
 	p.eventsClosed = true
 	close(p.events)
-}
-
-// exitStatus returns the exit code (-1 after a signal) and the signal.
-func exitStatus(state *os.ProcessState) (int, syscall.Signal) {
-	if state == nil {
-		return -1, 0
-	}
-	if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return -1, ws.Signal()
-	}
-	return state.ExitCode(), 0
 }
 
 // ipcState is a Process's message channel; see ipc.go.

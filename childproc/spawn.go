@@ -29,9 +29,12 @@ import (
 // relative to Options.Dir. With Options.Shell, name and args are joined
 // with spaces and run as one command line by that shell.
 //
-// A program that cannot start (missing, not executable, bad Dir) is an
-// error naming it that matches fs.ErrNotExist or fs.ErrPermission, and no
-// Process is returned. If ctx is already done, Spawn starts nothing and
+// A program that cannot start is an error naming it, and no Process is
+// returned: a missing program, Dir or shebang interpreter matches
+// fs.ErrNotExist; a file that may not be executed (no execute permission,
+// a directory, a noexec mount) matches fs.ErrPermission; an executable
+// file the kernel cannot run (neither a binary for this machine nor a
+// script starting with "#!") matches ErrNotProgram. If ctx is already done, Spawn starts nothing and
 // returns ctx's error. When ctx ends later the child's whole tree is killed
 // (KillSignal, then SIGKILL after KillDelay) unless Unref was called.
 //
@@ -49,10 +52,11 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 	}
 
 	argv := append([]string{name}, args...)
-	command := strings.Join(argv, " ")
+	command := shell.Join(argv)
 	prog := name
 	if o.Shell != "" {
 		prog = o.Shell
+		command = strings.Join(argv, " ")
 		argv = []string{o.Shell, "-c", command}
 	}
 	if o.Logger != nil {
@@ -94,6 +98,8 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 
 	p := &Process{
 		command:    command,
+		path:       path,
+		args:       argv,
 		killSignal: o.killSignal(),
 		killDelay:  o.killDelay(),
 		timeout:    o.Timeout,
@@ -131,12 +137,16 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 	files = append(files, o.ExtraFiles...)
 
 	attr, ownGroup := sysProcAttr(&o, files[0])
-	p.log.start = time.Now()
+	start := time.Now()
+	p.log.start = start
 	proc, release, err := startProcess(path, argv, &os.ProcAttr{Dir: o.Dir, Env: env, Files: files, Sys: attr})
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) && pe.Path == path {
 			err = pe.Err // the path is already in our message
+		}
+		if errors.Is(err, syscall.ENOEXEC) {
+			err = ErrNotProgram
 		}
 		if o.Dir != "" {
 			// The child's chdir fails with the same errno as a missing
@@ -148,6 +158,7 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 		return nil, fmt.Errorf("childproc: spawn %s: %w", prog, err)
 	}
 	s.started()
+	p.started = start
 
 	p.Pid = proc.Pid
 	p.proc = proc

@@ -70,7 +70,7 @@ func TestSpawnNonZeroExit(t *testing.T) {
 	assert.Equal(t, 3, ee.ExitCode)
 	assert.Equal(t, syscall.Signal(0), ee.Signal)
 	assert.False(t, ee.Killed)
-	assert.Equal(t, "command failed: sh -c exit 3: exit status 3", ee.Error())
+	assert.Equal(t, "childproc: command failed: sh -c 'exit 3': exit status 3", ee.Error())
 	assert.Equal(t, 3, p.ExitCode())
 	assert.Equal(t, []string{"spawn", "exit(code=3)", "close(code=3)"}, kinds(collect(t, p)))
 }

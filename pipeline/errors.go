@@ -46,11 +46,7 @@ func (e *Error) Error() string {
 		} else if ee.TimedOut {
 			b.WriteString("timed out, ")
 		}
-		if ee.Signal != 0 {
-			fmt.Fprintf(&b, "killed by signal %d (%v)", int(ee.Signal), ee.Signal)
-		} else {
-			fmt.Fprintf(&b, "exit status %d", ee.ExitCode)
-		}
+		b.WriteString(ee.Status().String())
 	} else {
 		fmt.Fprint(&b, e.Err)
 	}

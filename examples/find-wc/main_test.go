@@ -64,7 +64,7 @@ func TestFindWCMissingDir(t *testing.T) {
 	// spawn and pipeline report find's failure (pipefail); sh, without
 	// pipefail, only reports what wc counted.
 	assert.Equal(t, strings.Join([]string{
-		"spawn:    error: command failed: find " + dir + " -type f: exit status 1",
+		"spawn:    error: childproc: command failed: find " + dir + " -type f: exit status 1",
 		"pipeline: error: pipeline: stage 0 (find " + dir + " -type f) failed: exit status 1: find: '" + dir + "': No such file or directory",
 		"exec:     0",
 		"some ways failed",
