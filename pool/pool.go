@@ -44,6 +44,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -85,6 +86,23 @@ type Options struct {
 	// Inherit, Ignore or childproc.Writer. Child.Timeout, if set, limits the
 	// life of each worker process; the pool sees the kill as a crash.
 	Child *childproc.Options
+
+	// Logger, when not nil, receives a record for every worker process the
+	// pool starts and every one that dies unasked (nil = silent), each
+	// with the attributes role, slot (0 to Workers-1) and pid:
+	//
+	//   - "worker started" (Info), with why: "start" for the first worker
+	//     of a slot, "restart" for one that replaces a worker that died;
+	//   - "worker crashed" (Warn), with code (exit status) or signal (its
+	//     name, "SIGKILL"), and err, the task's *WorkerError, when it died
+	//     running a task (ErrWorkerCrashed, or ErrTaskTimeout: killed by
+	//     the pool);
+	//   - "worker start failed" (Warn), with err and no pid.
+	//
+	// Workers stopped by Close, or killed because the pool's ctx or Close's
+	// ctx ended, are not logged. To log each worker process as a child
+	// too, set Child.Logger.
+	Logger *slog.Logger
 }
 
 // Stats is a snapshot of a Pool's state, see Pool.Stats.
@@ -122,7 +140,8 @@ type Pool struct {
 	waiting atomic.Int64
 
 	pidMu sync.Mutex
-	pids  []int // by slot; 0 when the slot has no worker
+	pids  []int  // by slot; 0 when the slot has no worker
+	ran   []bool // by slot: a worker was ready there before
 }
 
 // task is one Submit call.
@@ -187,6 +206,7 @@ func New(ctx context.Context, role string, opts Options) (*Pool, error) {
 		abort:   make(chan struct{}),
 		done:    make(chan struct{}),
 		pids:    make([]int, opts.Workers),
+		ran:     make([]bool, opts.Workers),
 	}
 	if opts.Child != nil {
 		p.child = *opts.Child
@@ -430,6 +450,8 @@ func (p *Pool) supervise(slot int, w *worker) {
 			// The worker died while idle: replace it now, or when the
 			// next task comes if it cannot start.
 			p.reap(slot, w)
+			code, sig := exitStatus(w.proc.Wait())
+			p.logCrashed(slot, w.proc.Pid, code, sig, nil)
 			w, _ = p.startWorker(slot)
 		case <-abort:
 			abort = nil
@@ -475,6 +497,8 @@ func (p *Pool) runTask(slot int, w *worker, t *task) *worker {
 			// idle and its end was not seen yet): use a new one.
 			w.kill()
 			p.reap(slot, w)
+			code, sig := exitStatus(w.proc.Wait())
+			p.logCrashed(slot, w.proc.Pid, code, sig, nil)
 			w = nil
 			if resent {
 				t.finish(nil, err)
@@ -578,10 +602,12 @@ func (p *Pool) exec(slot int, w *worker, t *task) (ipc.Message, execState, error
 		if last.Kind != childproc.EventClose {
 			code, sig = exitStatus(w.proc.Wait())
 		}
-		return nil, dead, &WorkerError{
+		we := &WorkerError{
 			Role: p.role, Pid: w.proc.Pid, ExitCode: code, Signal: sig,
 			Timeout: p.opts.TaskTimeout, Err: killedFor,
 		}
+		p.logCrashed(slot, w.proc.Pid, code, sig, we)
+		return nil, dead, we
 	default:
 		return nil, dead, killedFor
 	}
@@ -609,7 +635,9 @@ func (p *Pool) startWorker(slot int) (*worker, error) {
 	proc, err := childproc.Fork(wctx, p.role, nil, &p.child)
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("pool: start worker (role %s): %w", p.role, err)
+		err = fmt.Errorf("pool: start worker (role %s): %w", p.role, err)
+		p.logStartFailed(slot, err)
+		return nil, err
 	}
 	w := &worker{proc: proc, events: proc.Events(), cancel: cancel}
 	p.setPid(slot, proc.Pid)
@@ -620,6 +648,14 @@ func (p *Pool) startWorker(slot int) (*worker, error) {
 			if ok && ev.Kind == childproc.EventMessage {
 				var r reply
 				if ev.Message.Decode(&r) == nil && r.Ready {
+					p.pidMu.Lock()
+					why := "start"
+					if p.ran[slot] {
+						why = "restart"
+					}
+					p.ran[slot] = true
+					p.pidMu.Unlock()
+					p.logStarted(slot, proc.Pid, why)
 					return w, nil
 				}
 				continue
@@ -639,7 +675,9 @@ func (p *Pool) startWorker(slot int) (*worker, error) {
 			if sig != 0 {
 				how = fmt.Sprintf("killed by signal %d (%v)", int(sig), sig)
 			}
-			return nil, fmt.Errorf("pool: worker pid %d (role %s) ended before it was ready: %s", proc.Pid, p.role, how)
+			err := fmt.Errorf("pool: worker pid %d (role %s) ended before it was ready: %s", proc.Pid, p.role, how)
+			p.logStartFailed(slot, err)
+			return nil, err
 		case <-abort:
 			abort = nil
 			w.kill()
