@@ -73,7 +73,7 @@ func TestSpawnPwdVerboseLogs(t *testing.T) {
 	assert.Equal(t, []string{"child process exited with code 3", "child process closed with code 3"}, lines[2:])
 	assert.Regexp(t, `^time=\S+ level=INFO msg=spawn cmd="sh -c 'echo out; echo err >&2; exit 3'" pid=(\d+)
 time=\S+ level=WARN msg=exit cmd="sh -c 'echo out; echo err >&2; exit 3'" pid=\d+ code=3 duration=\S+ err=".*exit status 3"
-command failed: .*exit status 3
+childproc: command failed: .*exit status 3
 $`, stderr.String())
 }
 
