@@ -70,9 +70,10 @@ func (p *Process) sendErr(err error) error {
 }
 
 // Disconnect closes the IPC channel: the child sees its end close (Node's
-// 'disconnect' event), EventDisconnect follows, and messages not yet read
-// from Events are dropped. It returns ErrNoChannel without IPC and
-// ErrDisconnected when the channel was already closed.
+// 'disconnect' event) and EventDisconnect follows. Messages already
+// received stay in Events; those the child sends later are dropped. It
+// returns ErrNoChannel without IPC and ErrDisconnected when the channel was
+// already closed. It never waits for Events to be read.
 func (p *Process) Disconnect() error {
 	s := p.channel
 	if s == nil {
@@ -92,33 +93,69 @@ func (p *Process) Connected() bool {
 
 // readMessages delivers the child's messages as EventMessage, in order,
 // with the file that came with one, then EventDisconnect when the channel
-// closes. A file whose event is dropped is closed. A line that is not JSON
-// is reported as an EventError and skipped; any other receive error (a
-// message over the size limit, say) closes the channel.
-func (p *Process) readMessages() {
-	s := p.channel
+// closes. A line that is not JSON is reported as an EventError and
+// skipped; any other receive error (a message over the size limit, say)
+// closes the channel.
+//
+// While the child runs, a message that has to wait for room in Events
+// stops the reading until the queue is empty again, so unread messages
+// push back on the child and never on the parent. Once the child exited,
+// the rest is read without waiting (up to maxQueuedAfterExit queued).
+// After the ctx ended or Disconnect, a message that does not fit in the
+// channel at once is dropped, its file closed. It refers to no Process.
+func readMessages(s *ipcState, q *eventQueue, command string, exited, ctxDone <-chan struct{}) {
 	defer close(s.done)
 	for {
 		m, f, err := s.ch.RecvFile()
 		var syntax *ipc.SyntaxError
 		if errors.As(err, &syntax) {
 			// One bad line: report it; the channel goes on with the next.
-			p.emit(Event{Kind: EventError, Err: fmt.Errorf("childproc: receive from %s: %w", p.command, err)})
+			q.push(Event{Kind: EventError, Err: fmt.Errorf("childproc: receive from %s: %w", command, err)})
 			continue
 		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !s.isGone() {
-				p.emit(Event{Kind: EventError, Err: fmt.Errorf("childproc: receive from %s: %w", p.command, err)})
+				q.push(Event{Kind: EventError, Err: fmt.Errorf("childproc: receive from %s: %w", command, err)})
 			}
 			break
 		}
-		if !p.send(Event{Kind: EventMessage, Message: m, File: f}, s.stop) && f != nil {
-			f.Close()
+		ev := Event{Kind: EventMessage, Message: m, File: f}
+		if isClosed(ctxDone) || isClosed(s.stop) {
+			q.tryPush(ev)
+			continue
+		}
+		wait := q.push(ev)
+		if wait == nil {
+			continue
+		}
+		untilExit := exited
+		if isClosed(exited) {
+			if q.queued() < maxQueuedAfterExit {
+				continue
+			}
+			untilExit = nil
+		}
+		select {
+		case <-wait:
+		case <-untilExit:
+		case <-ctxDone:
+		case <-s.stop:
+		case <-q.abandon:
 		}
 	}
 	s.markGone()
 	s.ch.Close()
-	p.emit(Event{Kind: EventDisconnect})
+	q.push(Event{Kind: EventDisconnect})
+}
+
+// isClosed reports whether c is closed; a nil c never is.
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }
 
 func (s *ipcState) isGone() bool {

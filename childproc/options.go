@@ -66,8 +66,12 @@ type Options struct {
 	// stderr are the terminal (the Stdin/Stdout/Stderr fields are ignored),
 	// it leads a new session with the terminal as its controlling tty,
 	// Process.Stdout reads what it prints and Process.Stdin types into it.
-	// Process.Stderr is nil. Reading Stdout after the child exits returns
-	// io.EOF once everything it printed has been read.
+	// Process.Stderr is nil. Reading Stdout returns io.EOF once every
+	// process has closed the terminal and everything printed was read (the
+	// EIO a terminal master reports then is turned into io.EOF). The master
+	// stays open until the child has been reaped, so a child that closes
+	// its terminal before it exits is not hung up (no SIGHUP); closing
+	// Process.Stdout hangs the terminal up at once.
 	PTY bool
 
 	// Logger, when not nil, receives two records per child (nil = silent):

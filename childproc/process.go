@@ -13,14 +13,17 @@ import (
 	"github.com/spawnkit/spawnkit/ipc"
 )
 
-// eventBuffer is the capacity of the Events channel: enough for every event
-// of a process without IPC, so nobody ever has to read it.
-const eventBuffer = 16
-
 // Process is a running (or finished) child started by Spawn or Fork.
 //
 // Its methods are safe for concurrent use. Wait, ExitCode and Events may be
 // used in any combination: Wait never depends on Events being read.
+//
+// A Process that becomes unreachable is cleaned up once the child has been
+// reaped (it stays reachable until then): its output pipes that were
+// neither read to EOF nor closed are closed, and if Events was never
+// called its undelivered events are dropped, so nothing of it is left. A
+// pipe given to the caller keeps its Process reachable while the caller
+// holds it, so a stream being read is never closed under the reader.
 type Process struct {
 	Pid    int
 	Stdin  io.WriteCloser // the child's stdin when it is Pipe (or the PTY); nil otherwise
@@ -47,13 +50,10 @@ type Process struct {
 
 	owned        sync.WaitGroup // copies into Writer stdio and Exec buffers
 	ownedFiles   []*os.File     // their read ends, closed KillDelay after exit if still open
-	callerReads  sync.WaitGroup // Pipe streams handed to the caller: EOF or Close
 	stdinToClose io.Closer      // the parent's end of a stdin pipe, closed after exit
 	feedPipe     *os.File       // the parent's end of a Reader stdin pipe, closed once the outputs are drained
 
-	events       chan Event
-	emitMu       sync.RWMutex
-	eventsClosed bool
+	sh *shared // what outlives the reaping; never refers back to the Process
 
 	mu        sync.Mutex
 	killed    bool
@@ -70,12 +70,23 @@ type Process struct {
 }
 
 // Events returns the channel of everything that happens to the child:
-// EventSpawn first, EventClose last, then the channel is closed. Without
-// IPC the channel buffers every event, so it may be ignored. With IPC,
-// messages wait for a reader (the child's sends block once the buffer and
-// the socket are full); they are dropped only once the ctx given to Spawn
-// has ended or Disconnect was called.
-func (p *Process) Events() <-chan Event { return p.events }
+// EventSpawn first, EventClose last, then the channel is closed. Nothing
+// the library does waits for it to be read: events that find the channel
+// full are queued, in order, so it may be read late, or not at all.
+//
+// IPC messages are the exception that pushes back: while the child runs,
+// the channel is not read further once a message waits for room, so the
+// child's sends block once the socket is full, never the parent's calls.
+// Once the child has exited, what is left on the channel is read without
+// waiting. Messages that arrive after the ctx given to Spawn ended or
+// after Disconnect are dropped unless they fit in the channel at once.
+//
+// Once Events has been called, the caller may hold the channel without the
+// Process, so events are kept for it until the channel is read to the end.
+func (p *Process) Events() <-chan Event {
+	p.sh.events.taken.Store(true)
+	return p.sh.events.ch
+}
 
 // Wait waits for the child to exit and for the copies into Writer stdio to
 // finish (at most KillDelay after the exit, in case a grandchild holds an
@@ -310,8 +321,10 @@ func (p *Process) watch(ctx context.Context) {
 	}
 }
 
-// reap waits for the child, then delivers EventExit, waits for the streams,
-// and delivers EventClose.
+// reap waits for the child, then delivers EventExit, waits for the
+// library's own streams, and hands the rest to finish, which refers to the
+// shared state only: from then on no goroutine of the library keeps the
+// Process reachable.
 func (p *Process) reap() {
 	p.state, p.waitErr = p.proc.Wait()
 	p.duration = time.Since(p.started)
@@ -324,6 +337,9 @@ func (p *Process) reap() {
 	close(p.exited)
 	if p.stdinToClose != nil {
 		p.stdinToClose.Close()
+	}
+	for _, e := range p.sh.streams {
+		e.childExited()
 	}
 	st := StatusOf(p.state)
 	code, sig := st.Code, st.Signal
@@ -343,11 +359,40 @@ func (p *Process) reap() {
 	}
 	p.logExited()
 	close(p.drained)
-	p.callerReads.Wait()
-	if p.channel != nil {
-		p.channel.waitClosed(p.killDelay)
+	go p.sh.finish(Event{Kind: EventClose, ExitCode: code, Signal: sig})
+}
+
+// shared is the part of a Process that its last goroutines need after the
+// child was reaped. It never refers to the Process, so a Process nobody
+// holds can be collected, and its cleanup (abandon) can run.
+type shared struct {
+	events      *eventQueue
+	callerReads sync.WaitGroup // Pipe streams handed to the caller: EOF or Close
+	streams     []*pipeEnd     // those streams; set before the child starts
+	channel     *ipcState      // nil without IPC
+	killDelay   time.Duration
+}
+
+// finish delivers EventClose once the caller's streams and the IPC channel
+// are done, and closes the Events channel.
+func (sh *shared) finish(last Event) {
+	sh.callerReads.Wait()
+	if sh.channel != nil {
+		sh.channel.waitClosed(sh.killDelay)
 	}
-	p.closeEvents(Event{Kind: EventClose, ExitCode: code, Signal: sig})
+	sh.events.close(last)
+}
+
+// abandon runs once the Process is unreachable (runtime.AddCleanup): the
+// caller can no longer read its pipes, so they are closed, and unless the
+// caller took the Events channel nobody can read it either.
+func (sh *shared) abandon() {
+	for _, e := range sh.streams {
+		e.Close()
+	}
+	if !sh.events.taken.Load() {
+		sh.events.drop()
+	}
 }
 
 // drainOwned waits for the library's own copies to reach EOF, closing their
@@ -376,41 +421,8 @@ func (p *Process) drainOwned() {
 	<-done
 }
 
-// emit delivers ev unless the channel is closed. It blocks while the
-// channel is full, until the ctx given to Spawn ends; then ev is dropped.
-func (p *Process) emit(ev Event) {
-	p.emitMu.RLock()
-	defer p.emitMu.RUnlock()
-	if p.eventsClosed {
-		return
-	}
-	p.send(ev, nil)
-}
-
-// send delivers ev, or drops it once ctx ends or stop is closed.
-func (p *Process) send(ev Event, stop <-chan struct{}) bool {
-	select {
-	case p.events <- ev:
-		return true
-	default:
-	}
-	select {
-	case p.events <- ev:
-		return true
-	case <-p.ctxDone:
-	case <-stop:
-	}
-	return false
-}
-
-// closeEvents delivers the last event and closes the channel.
-func (p *Process) closeEvents(last Event) {
-	p.emitMu.Lock()
-	defer p.emitMu.Unlock()
-	p.send(last, nil)
-	p.eventsClosed = true
-	close(p.events)
-}
+// emit delivers ev after the events before it, without blocking.
+func (p *Process) emit(ev Event) { p.sh.events.push(ev) }
 
 // ipcState is a Process's message channel; see ipc.go.
 type ipcState struct {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -106,9 +107,9 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 		ctxDone:    ctx.Done(),
 		exited:     make(chan struct{}),
 		drained:    make(chan struct{}),
-		events:     make(chan Event, eventBuffer),
 		unref:      make(chan struct{}),
 		treeDone:   make(chan struct{}),
+		sh:         &shared{events: newEventQueue(), killDelay: o.killDelay()},
 	}
 	if o.Logger != nil {
 		p.log = procLog{logger: o.Logger, cmd: shell.Join(argv)}
@@ -169,15 +170,17 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 	}
 	if s.ipcParent != nil {
 		p.channel = s.ipcParent
+		p.sh.channel = s.ipcParent
 	}
 	p.logStarted()
-	p.events <- Event{Kind: EventSpawn}
+	p.emit(Event{Kind: EventSpawn})
 	for _, run := range s.pumps {
 		go run()
 	}
 	if p.channel != nil {
-		go p.readMessages()
+		go readMessages(p.channel, p.sh.events, p.command, p.exited, p.ctxDone)
 	}
+	runtime.AddCleanup(p, (*shared).abandon, p.sh)
 	go p.reap()
 	if ctx.Done() != nil || p.timeout > 0 {
 		go p.watch(ctx)
@@ -293,16 +296,18 @@ func (s *starter) stdio(p *Process, i int, std Stdio) (*os.File, error) {
 			}
 			dst = countingWriter{dst, n}
 		}
+		// The copy refers to the queue, not to p: a grandchild holding the
+		// pipe (KillDelay < 0) must not keep the Process reachable.
+		owned, events, command := &p.owned, p.sh.events, p.command
 		s.pumps = append(s.pumps, func() {
-			defer p.owned.Done()
+			defer owned.Done()
 			if err := drain(dst, r); err != nil {
-				p.emit(Event{Kind: EventError, Err: fmt.Errorf("childproc: %s: copying fd %d: %w", p.command, i, err)})
+				events.push(Event{Kind: EventError, Err: fmt.Errorf("childproc: %s: copying fd %d: %w", command, i, err)})
 			}
 		})
 		return w, nil
 	}
-	p.callerReads.Add(1)
-	stream := &readStream{f: r, done: p.callerReads.Done}
+	stream := p.callerStream(r, false)
 	if i == 1 {
 		p.Stdout = stream
 	} else {
@@ -320,8 +325,7 @@ func (s *starter) openPTY(p *Process, files []*os.File) error {
 	s.childEnds = append(s.childEnds, tty)
 	s.parentEnds = append(s.parentEnds, master)
 	files[0], files[1], files[2] = tty, tty, tty
-	p.callerReads.Add(1)
-	p.Stdout = &readStream{f: master, done: p.callerReads.Done, pty: true}
+	p.Stdout = p.callerStream(master, true)
 	p.Stdin = ptyInput{master}
 	return nil
 }
@@ -352,18 +356,36 @@ func (w ptyInput) Close() error {
 	return err
 }
 
-// readStream is the parent's end of an output pipe handed to the caller. It
-// closes itself at EOF, so nothing leaks once the stream is read to the end.
+// callerStream makes f, the parent's end of an output stream, the caller's.
+func (p *Process) callerStream(f *os.File, pty bool) *readStream {
+	e := &pipeEnd{f: f, pty: pty, hold: pty, done: p.sh.callerReads.Done}
+	p.sh.callerReads.Add(1)
+	p.sh.streams = append(p.sh.streams, e)
+	return &readStream{pipeEnd: e, owner: p}
+}
+
+// readStream is an output stream handed to the caller. While the caller
+// holds it, it keeps its Process reachable (see Process).
 type readStream struct {
+	*pipeEnd
+	owner *Process
+}
+
+// pipeEnd is the parent's end of an output pipe (or the PTY master) handed
+// to the caller. It closes itself at EOF, so nothing leaks once the stream
+// is read to the end; a PTY master stays open until the child was reaped,
+// since closing it hangs the terminal up and sends the child SIGHUP.
+type pipeEnd struct {
 	f    *os.File
 	pty  bool // a terminal master: EIO means the child side closed
 	once sync.Once
 	done func()
 	mu   sync.Mutex
 	eof  bool
+	hold bool // do not close f at EOF: the child has not been reaped yet
 }
 
-func (s *readStream) Read(b []byte) (int, error) {
+func (s *pipeEnd) Read(b []byte) (int, error) {
 	n, err := s.f.Read(b)
 	if err != nil {
 		if s.pty && errors.Is(err, syscall.EIO) {
@@ -379,8 +401,9 @@ func (s *readStream) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// Close closes the stream; the child gets EPIPE or SIGPIPE if it writes more.
-func (s *readStream) Close() error {
+// Close closes the stream; the child gets EPIPE or SIGPIPE if it writes more
+// (a PTY is hung up: the child gets SIGHUP).
+func (s *pipeEnd) Close() error {
 	if s.finished() {
 		return nil
 	}
@@ -389,20 +412,35 @@ func (s *readStream) Close() error {
 	return err
 }
 
-func (s *readStream) finished() bool {
+func (s *pipeEnd) finished() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.eof
 }
 
-func (s *readStream) finish() {
+func (s *pipeEnd) finish() {
 	s.once.Do(func() {
 		s.mu.Lock()
 		s.eof = true
+		hold := s.hold
 		s.mu.Unlock()
-		s.f.Close()
+		if !hold {
+			s.f.Close()
+		}
 		s.done()
 	})
+}
+
+// childExited lets a PTY master close: at once if it was read to EOF
+// already, otherwise when it is.
+func (s *pipeEnd) childExited() {
+	s.mu.Lock()
+	closeNow := s.hold && s.eof
+	s.hold = false
+	s.mu.Unlock()
+	if closeNow {
+		s.f.Close()
+	}
 }
 
 // feed copies r into the child's stdin pipe w and closes it. The child

@@ -1,0 +1,261 @@
+package childproc_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/internal/testkit"
+	"github.com/spawnkit/spawnkit/ipc"
+)
+
+// burstMessages is how many messages the burst role sends: many more than
+// the Events channel holds.
+const burstMessages = 200
+
+func init() {
+	// burst sends {"n": 0..burstMessages-1} and exits.
+	childproc.Register("sk-burst", func(ctx context.Context, parent *ipc.Channel) error {
+		for n := range burstMessages {
+			if err := parent.Send(map[string]int{"n": n}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	// flood sends 1 KiB messages until a send fails, printing how many it
+	// sent after each one.
+	childproc.Register("sk-flood", func(ctx context.Context, parent *ipc.Channel) error {
+		pad := strings.Repeat("x", 1<<10)
+		for n := 0; ; n++ {
+			if err := parent.Send(map[string]any{"n": n, "pad": pad}); err != nil {
+				return err
+			}
+			os.Stdout.WriteString(strconv.Itoa(n+1) + "\n")
+		}
+	})
+}
+
+// within runs fn and fails the test if it does not return in time.
+func within(t *testing.T, d time.Duration, what string, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatalf("%s did not return within %v", what, d)
+	}
+}
+
+// messageNumbers returns the "n" of every message event, in order, and the
+// other events as strings.
+func messageNumbers(t *testing.T, events []childproc.Event) (ns []int, others []string) {
+	t.Helper()
+	for _, ev := range events {
+		if ev.Kind != childproc.EventMessage {
+			others = append(others, ev.Kind.String())
+			continue
+		}
+		var m struct{ N int }
+		require.NoError(t, json.Unmarshal(ev.Message, &m))
+		ns = append(ns, m.N)
+	}
+	return ns, others
+}
+
+func TestWaitReturnsWhileMessagesAreUnread(t *testing.T) {
+	p, err := childproc.Fork(context.Background(), "sk-burst", nil, nil)
+	require.NoError(t, err)
+	within(t, 20*time.Second, "Wait", func() { require.NoError(t, p.Wait()) })
+	assert.Equal(t, 0, p.ExitCode())
+
+	// Read late, every event is still there, in order.
+	ns, others := messageNumbers(t, collect(t, p))
+	want := make([]int, burstMessages)
+	for i := range want {
+		want[i] = i
+	}
+	assert.Equal(t, want, ns)
+	require.Len(t, others, 4, "%v", others)
+	assert.Equal(t, "spawn", others[0])
+	assert.ElementsMatch(t, []string{"exit", "disconnect"}, others[1:3])
+	assert.Equal(t, "close", others[3])
+}
+
+func TestFailedSignalsNeverBlock(t *testing.T) {
+	p, err := childproc.Spawn(context.Background(), "sleep", []string{"30"}, &childproc.Options{Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Ignore})
+	require.NoError(t, err)
+	const failures = 100
+	within(t, 20*time.Second, "Signal, Kill and Wait", func() {
+		for range failures {
+			assert.ErrorIs(t, p.Signal(syscall.Signal(999)), syscall.EINVAL)
+		}
+		require.NoError(t, p.Kill())
+		var ee *childproc.ExitError
+		require.ErrorAs(t, p.Wait(), &ee)
+		assert.Equal(t, syscall.SIGKILL, ee.Signal)
+	})
+	want := []string{"spawn"}
+	for range failures {
+		want = append(want, "error")
+	}
+	want = append(want, "exit", "close")
+	events := collect(t, p)
+	got := make([]string, len(events))
+	for i, ev := range events {
+		got[i] = ev.Kind.String()
+	}
+	assert.Equal(t, want, got)
+	assert.Contains(t, events[1].Err.Error(), "childproc: signal sleep 30 (pid "+strconv.Itoa(p.Pid)+") with signal 999")
+}
+
+func TestUnreadMessagesPushBackOnTheChildOnly(t *testing.T) {
+	var progress testkit.SyncBuffer
+	p, err := childproc.Fork(context.Background(), "sk-flood", nil, &childproc.Options{Stdout: childproc.Writer(&progress), Stderr: childproc.Ignore})
+	require.NoError(t, err)
+	sent := func() int {
+		lines := strings.Fields(progress.String())
+		if len(lines) == 0 {
+			return 0
+		}
+		n, _ := strconv.Atoi(lines[len(lines)-1])
+		return n
+	}
+	// Nobody reads Events: the child fills the channel, the queue and the
+	// socket, then blocks in its send.
+	require.Eventually(t, func() bool {
+		n := sent()
+		time.Sleep(200 * time.Millisecond)
+		return n > 0 && sent() == n
+	}, 20*time.Second, 10*time.Millisecond, "the child never stopped sending")
+	blockedAt := sent()
+	assert.Less(t, blockedAt, 5000, "1 KiB messages: the socket holds a few hundred, not thousands")
+	assert.True(t, testkit.Alive(p.Pid))
+
+	// The parent's own calls do not wait for Events to be read.
+	within(t, 10*time.Second, "Send and Disconnect", func() {
+		require.NoError(t, p.Send("still here"))
+		require.NoError(t, p.Disconnect())
+	})
+	var ee *childproc.ExitError
+	within(t, 20*time.Second, "Wait", func() { require.ErrorAs(t, p.Wait(), &ee) })
+	assert.Equal(t, 1, ee.ExitCode, "the child's send failed once the parent disconnected")
+
+	// What was received before Disconnect is delivered, in order, first
+	// message first.
+	ns, others := messageNumbers(t, collect(t, p))
+	require.NotEmpty(t, ns)
+	for i, n := range ns {
+		require.Equal(t, i, n)
+	}
+	assert.LessOrEqual(t, len(ns), blockedAt)
+	assert.Equal(t, "spawn", others[0])
+	assert.Equal(t, "close", others[len(others)-1])
+	assert.Contains(t, others, "disconnect")
+}
+
+// leakCounts returns the goroutines and open descriptors of the test
+// process.
+func leakCounts() (goroutines, fds int) {
+	return runtime.NumGoroutine(), len(testkit.OpenFDs())
+}
+
+// settle collects garbage until the counts are back within slack of the
+// baseline, and returns the last counts.
+func settle(baseG, baseF, slack int) (int, int) {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		runtime.GC()
+		g, f := leakCounts()
+		if g <= baseG+slack && f <= baseF+slack || time.Now().After(deadline) {
+			return g, f
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestDroppedProcessWithUnreadPipesLeaksNothing(t *testing.T) {
+	baseG, baseF := settle(0, 0, 1<<30)
+	for range 300 {
+		// Default stdio: Stdout and Stderr are pipes nobody reads or closes.
+		p, err := childproc.Spawn(context.Background(), "echo", []string{"hi"}, nil)
+		require.NoError(t, err)
+		require.NoError(t, p.Wait())
+	}
+	g, f := settle(baseG, baseF, 5)
+	assert.LessOrEqual(t, g, baseG+5, "goroutines: %d before, %d after", baseG, g)
+	assert.LessOrEqual(t, f, baseF+5, "descriptors: %d before, %d after", baseF, f)
+}
+
+func TestDroppedForkWithUnreadMessagesLeaksNothing(t *testing.T) {
+	baseG, baseF := settle(0, 0, 1<<30)
+	for range 20 {
+		p, err := childproc.Fork(context.Background(), "sk-burst", nil, nil)
+		require.NoError(t, err)
+		require.NoError(t, p.Wait())
+	}
+	g, f := settle(baseG, baseF, 5)
+	assert.LessOrEqual(t, g, baseG+5, "goroutines: %d before, %d after", baseG, g)
+	assert.LessOrEqual(t, f, baseF+5, "descriptors: %d before, %d after", baseF, f)
+}
+
+func TestHeldStreamOutlivesItsProcess(t *testing.T) {
+	// The caller keeps only Stdout: the Process stays reachable through it,
+	// so the stream is not closed under the reader.
+	stdout := func() io.Reader {
+		p, err := childproc.Spawn(context.Background(), "sh", []string{"-c", "sleep 0.3; echo late"}, &childproc.Options{Stdin: childproc.Ignore, Stderr: childproc.Ignore})
+		require.NoError(t, err)
+		return p.Stdout
+	}()
+	for range 5 {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	out, err := io.ReadAll(stdout)
+	require.NoError(t, err)
+	assert.Equal(t, "late\n", string(out))
+}
+
+func TestPTYChildClosingItsTerminalIsNotHungUp(t *testing.T) {
+	for range 5 {
+		p, err := childproc.Spawn(context.Background(), "sh", []string{"-c", "echo done; exec 0<&- 1>&- 2>&-; sleep 0.2; exit 0"}, &childproc.Options{PTY: true})
+		require.NoError(t, err)
+		out, err := io.ReadAll(p.Stdout)
+		require.NoError(t, err)
+		assert.Equal(t, "done\r\n", string(out))
+		require.NoError(t, p.Wait(), "the terminal is not hung up before the child exits")
+		assert.Equal(t, []string{"spawn", "exit(code=0)", "close(code=0)"}, kinds(collect(t, p)))
+	}
+}
+
+func TestPTYCatEndOfInput(t *testing.T) {
+	for i := range 100 {
+		p, err := childproc.Spawn(context.Background(), "cat", nil, &childproc.Options{PTY: true})
+		require.NoError(t, err)
+		_, err = p.Stdin.Write([]byte("hello\n"))
+		require.NoError(t, err)
+		require.NoError(t, p.Stdin.Close())
+		out, err := io.ReadAll(p.Stdout)
+		require.NoError(t, err)
+		require.NoError(t, p.Wait(), "run %d", i)
+		// The terminal echoes the line, then cat prints it.
+		require.Equal(t, "hello\r\nhello\r\n", string(bytes.ReplaceAll(out, []byte("^D\b\b"), nil)), "run %d", i)
+		collect(t, p)
+	}
+}
