@@ -53,13 +53,7 @@ func (p *Process) logExited() {
 	}
 	attrs := make([]slog.Attr, 0, 7)
 	attrs = append(attrs, slog.String("cmd", p.log.cmd), slog.Int("pid", p.Pid))
-	st := StatusOf(p.state)
-	code, sig := st.Code, st.Signal
-	if sig != 0 {
-		attrs = append(attrs, slog.String("signal", signalName(sig)))
-	} else {
-		attrs = append(attrs, slog.Int("code", code))
-	}
+	attrs = append(attrs, StatusOf(p.state).Attr())
 	attrs = append(attrs, slog.Duration("duration", p.duration))
 	if p.log.stdout != nil {
 		attrs = append(attrs, slog.Int64("stdout", p.log.stdout.Load()))
@@ -73,6 +67,17 @@ func (p *Process) logExited() {
 		attrs = append(attrs, slog.Any("err", err))
 	}
 	l.LogAttrs(context.Background(), level, logExit, attrs...)
+}
+
+// Attr returns the attribute by which Options.Logger, and the Loggers of
+// packages pool and cluster, report s: code=N (an Int), or signal=NAME (a
+// String, "SIGKILL"; "signal N" for a signal without a name) when a
+// signal ended the process.
+func (s ExitStatus) Attr() slog.Attr {
+	if s.Signal != 0 {
+		return slog.String("signal", signalName(s.Signal))
+	}
+	return slog.Int("code", s.Code)
 }
 
 // signalName returns sig's name, "SIGKILL", or "signal N" when it has none.

@@ -3,8 +3,9 @@ package pool
 import (
 	"context"
 	"log/slog"
-	"strconv"
 	"syscall"
+
+	"github.com/spawnkit/spawnkit/childproc"
 )
 
 // logStarted writes "worker started"; why is "start" (New) or "restart".
@@ -30,24 +31,9 @@ func (p *Pool) logCrashed(slot, pid, code int, sig syscall.Signal, err error) {
 	if l == nil {
 		return
 	}
-	attrs := []slog.Attr{slog.String("role", p.role), slog.Int("slot", slot), slog.Int("pid", pid), exitAttr(code, sig)}
+	attrs := []slog.Attr{slog.String("role", p.role), slog.Int("slot", slot), slog.Int("pid", pid), childproc.ExitStatus{Code: code, Signal: sig}.Attr()}
 	if err != nil {
 		attrs = append(attrs, slog.Any("err", err))
 	}
 	l.LogAttrs(context.Background(), slog.LevelWarn, "worker crashed", attrs...)
-}
-
-// exitAttr is code=N, or signal=NAME when a signal ended the process.
-func exitAttr(code int, sig syscall.Signal) slog.Attr {
-	if sig != 0 {
-		return slog.String("signal", signalName(sig))
-	}
-	return slog.Int("code", code)
-}
-
-func signalName(sig syscall.Signal) string {
-	if name := sigName(sig); name != "" {
-		return name
-	}
-	return "signal " + strconv.Itoa(int(sig))
 }
