@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"io/fs"
+	"log/slog"
 	"syscall"
 	"testing"
 	"time"
@@ -160,4 +161,17 @@ func TestLoggerForkRecordsSignal(t *testing.T) {
 		"level": "WARN", "msg": "exit", "pid": float64(p.Pid), "signal": "SIGKILL", "err": waitErr.Error(),
 	}, records[1])
 	collect(t, p)
+}
+
+func TestLoggerSignalWithoutName(t *testing.T) {
+	var rec testkit.LogRecorder
+	_, err := childproc.ExecFile(context.Background(), "sh", []string{"-c", "kill -40 $$"}, &childproc.Options{Logger: rec.Logger()})
+	var ee *childproc.ExitError
+	require.ErrorAs(t, err, &ee)
+	require.Equal(t, syscall.Signal(40), ee.Signal)
+	records := rec.Records(t)
+	require.Len(t, records, 2, rec.String())
+	assert.Equal(t, "signal 40", records[1]["signal"], "a real-time signal has no name")
+	assert.Equal(t, slog.String("signal", "signal 40"), ee.Status().Attr())
+	assert.Equal(t, slog.Int("code", 3), childproc.ExitStatus{Code: 3}.Attr())
 }
