@@ -2,7 +2,7 @@ package cluster
 
 import (
 	"context"
-	"log"
+	"log/slog"
 	"os"
 	"runtime"
 	"time"
@@ -110,18 +110,39 @@ type Config struct {
 
 	// CrashLimit deaths of one slot's workers within CrashWindow make the
 	// primary stop restarting that slot: it emits EventCrashLoop and logs
-	// the fact on ErrorLog. Reload tries such a slot again. When every slot
+	// the fact on Logger. Reload tries such a slot again. When every slot
 	// has been given up, the cluster shuts down and Wait (and Run) return
 	// an error matching ErrCrashLoop. Defaults DefaultCrashLimit and
 	// DefaultCrashWindow.
 	CrashLimit  int
 	CrashWindow time.Duration
 
-	// ErrorLog receives the lines that must not go unnoticed: a slot given
-	// up, a worker killed for missing heartbeats or drain time, a failed
-	// reload under Run. nil means a logger on os.Stderr with the prefix
-	// "cluster: ".
-	ErrorLog *log.Logger
+	// Logger receives a record for each worker started, exited, crashed,
+	// killed or restarted, and for each reload. Workers are named by the
+	// attributes worker (WorkerInfo.ID), slot and pid:
+	//
+	//   - "worker started" (Info), with why: "start" (Start), "restart"
+	//     (replacing a worker that died) or "reload" (Reload's replacement);
+	//   - "worker exited" (Info) for a worker asked to stop, "worker
+	//     crashed" (Warn) for one that was not, with code (exit status) or
+	//     signal (its name, "SIGKILL"), and reason when the primary killed it
+	//     (ErrNotReady, ErrUnresponsive, ErrDrainTimeout);
+	//   - "worker killed" (Warn), with reason and after (how long the
+	//     primary waited: ReadyTimeout, HeartbeatTimeout or the drain time;
+	//     left out when the ctx given to Shutdown ended);
+	//   - "worker restart failed" (Error), with slot and err;
+	//   - "slot given up" (Error), with slot, deaths, window and err (the
+	//     crash-loop error, EventCrashLoop's);
+	//   - "reload started" (Info) with workers, "reload done" (Info) with
+	//     duration, "reload failed" (Error) with duration and err (not for
+	//     a reload that a shutdown ended);
+	//   - under Run: "reload already running" (Warn) for a SIGUSR2 during a
+	//     reload, "killing the workers" (Warn) with signal for a second
+	//     SIGTERM or SIGINT.
+	//
+	// nil means the records at Warn and above go to slog.Default() (as of
+	// Start), so the ones that must not go unnoticed still reach stderr.
+	Logger *slog.Logger
 }
 
 // withDefaults returns c with its zero fields filled in.
@@ -149,8 +170,8 @@ func (c Config) withDefaults() Config {
 	if c.CrashLimit <= 0 {
 		c.CrashLimit = DefaultCrashLimit
 	}
-	if c.ErrorLog == nil {
-		c.ErrorLog = log.New(os.Stderr, "cluster: ", log.LstdFlags)
+	if c.Logger == nil {
+		c.Logger = slog.New(minLevel{slog.Default().Handler(), slog.LevelWarn})
 	}
 	return c
 }

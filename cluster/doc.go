@@ -35,7 +35,7 @@
 //   - A worker that exits without being asked to is replaced after a delay
 //     that doubles with each recent death; a slot whose workers die
 //     Config.CrashLimit times within Config.CrashWindow is given up
-//     (EventCrashLoop, and a line on the error log).
+//     (EventCrashLoop, and a "slot given up" record on Config.Logger).
 //   - The primary pings every worker over IPC; one that does not answer
 //     within Config.HeartbeatTimeout is killed with SIGKILL and replaced.
 //   - Primary.Reload (and SIGUSR2 under Run) replaces the workers one at a

@@ -2,8 +2,7 @@ package cluster_test
 
 import (
 	"context"
-	"io"
-	"log"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -22,7 +21,7 @@ func TestEventsAfterShutdownDeliversTheKeptEvents(t *testing.T) {
 		Env:     []string{scenarioEnv + "=crash"},
 		// One death gives the only slot up: the cluster shuts itself down.
 		CrashLimit: 1,
-		ErrorLog:   log.New(io.Discard, "", 0),
+		Logger:     slog.New(slog.DiscardHandler),
 	})
 	require.NoError(t, err)
 	require.ErrorIs(t, p.Wait(), cluster.ErrCrashLoop)

@@ -130,12 +130,14 @@ func Start(ctx context.Context, cfg Config) (*Primary, error) {
 	for i := 0; i < cfg.Workers; i++ {
 		s := &slot{index: i, backoff: Backoff{Delay: cfg.RestartDelay, MaxDelay: cfg.MaxRestartDelay, Limit: cfg.CrashLimit, Window: cfg.CrashWindow}}
 		p.slots = append(p.slots, s)
-		if _, err := p.spawn(s, true); err != nil {
+		w, err := p.spawn(s, true)
+		if err != nil {
 			p.mu.Unlock()
 			p.beginShutdown(nil)
 			<-p.done
 			return nil, err
 		}
+		p.logStarted(w, "start")
 	}
 	p.mu.Unlock()
 

@@ -2,7 +2,10 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"time"
 )
 
 // Reload replaces every worker, one slot at a time, without a moment when
@@ -23,11 +26,17 @@ import (
 func (p *Primary) Reload(ctx context.Context) error {
 	p.reloadMu.Lock()
 	defer p.reloadMu.Unlock()
+	p.log(slog.LevelInfo, "reload started", slog.Int("workers", len(p.slots)))
+	start := time.Now()
 	for _, s := range p.slots {
 		if err := p.reloadSlot(ctx, s); err != nil {
+			if !errors.Is(err, ErrClosed) && p.closingCtx.Err() == nil { // not ended by a shutdown
+				p.log(slog.LevelError, "reload failed", slog.Duration("duration", time.Since(start)), slog.Any("err", err))
+			}
 			return err
 		}
 	}
+	p.log(slog.LevelInfo, "reload done", slog.Duration("duration", time.Since(start)))
 	return nil
 }
 
@@ -40,6 +49,9 @@ func (p *Primary) reloadSlot(ctx context.Context, s *slot) error {
 	p.cancelRestart(s)
 	s.reloading = true
 	nw, err := p.spawn(s, false)
+	if err == nil {
+		p.logStarted(nw, "reload") // before its exit can be logged
+	}
 	p.mu.Unlock()
 
 	fail := func(err error) error {

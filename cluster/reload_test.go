@@ -2,7 +2,7 @@ package cluster_test
 
 import (
 	"context"
-	"log"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,9 +110,9 @@ func TestGracefulShutdownFinishesAcceptedRequests(t *testing.T) {
 }
 
 func TestShutdownKillsWorkersThatDoNotDrain(t *testing.T) {
-	var logged testkit.SyncBuffer
-	tc := start(t, "http", cluster.Config{Workers: 1, ShutdownTimeout: 100 * time.Millisecond, ErrorLog: log.New(&logged, "", 0)})
-	tc.waitReady(1)
+	var logged testkit.LogRecorder
+	tc := start(t, "http", cluster.Config{Workers: 1, ShutdownTimeout: 100 * time.Millisecond, Logger: logged.Logger()})
+	w := tc.waitReady(1)[0]
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		load.Run(context.Background(), load.Config{URL: tc.url() + "/slow", Requests: 1, Concurrency: 1})
@@ -126,7 +126,15 @@ func TestShutdownKillsWorkersThatDoNotDrain(t *testing.T) {
 	require.Equal(t, cluster.EventExit, last.Kind, render(evs))
 	assert.ErrorIs(t, last.Err, cluster.ErrDrainTimeout)
 	assert.True(t, last.Stopped)
-	assert.Contains(t, logged.String(), "did not stop within 100ms; killing it")
+	records := logged.Records(t)
+	require.GreaterOrEqual(t, len(records), 2, logged.String())
+	assert.Equal(t, []map[string]any{{
+		"level": "WARN", "msg": "worker killed", "worker": float64(w.ID), "slot": float64(w.Slot), "pid": float64(w.Pid),
+		"reason": cluster.ErrDrainTimeout.Error(), "after": float64(100 * time.Millisecond),
+	}, {
+		"level": "INFO", "msg": "worker exited", "worker": float64(w.ID), "slot": float64(w.Slot), "pid": float64(w.Pid),
+		"signal": "SIGKILL", "reason": cluster.ErrDrainTimeout.Error(),
+	}}, records[len(records)-2:])
 }
 
 // writeScript installs, atomically, a worker executable at path that runs
@@ -148,7 +156,7 @@ func writeScript(t *testing.T, path, version string) {
 func TestHotUpgradeReloadRunsTheNewExecutable(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "server")
 	writeScript(t, bin, "1")
-	tc := start(t, "http", cluster.Config{Workers: 2, Executable: bin, ErrorLog: log.New(&testkit.SyncBuffer{}, "", 0)})
+	tc := start(t, "http", cluster.Config{Workers: 2, Executable: bin, Logger: slog.New(slog.DiscardHandler)})
 	tc.waitReady(2)
 	versions := func() map[string]int {
 		out := map[string]int{}

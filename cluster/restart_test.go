@@ -2,7 +2,7 @@ package cluster_test
 
 import (
 	"context"
-	"log"
+	"log/slog"
 	"syscall"
 	"testing"
 	"time"
@@ -56,13 +56,13 @@ func TestKilledWorkerIsReplacedAndServiceKeepsAnswering(t *testing.T) {
 }
 
 func TestCrashLoopStopsRestartingAndReportsLoudly(t *testing.T) {
-	var logged testkit.SyncBuffer
+	var logged testkit.LogRecorder
 	tc := start(t, "crash", cluster.Config{
 		Workers:      1,
 		CrashLimit:   4,
 		CrashWindow:  time.Minute,
 		RestartDelay: 50 * time.Millisecond,
-		ErrorLog:     log.New(&logged, "", 0),
+		Logger:       logged.Logger(),
 	})
 	err := tc.p.Wait()
 	require.ErrorIs(t, err, cluster.ErrCrashLoop)
@@ -76,7 +76,7 @@ func TestCrashLoopStopsRestartingAndReportsLoudly(t *testing.T) {
 	assert.Equal(t, cluster.EventCrashLoop, last.Kind)
 	assert.ErrorIs(t, last.Err, cluster.ErrCrashLoop)
 	assert.Contains(t, last.Err.Error(), "slot 0: 4 deaths within 1m0s")
-	assert.Contains(t, logged.String(), "ERROR: cluster: worker crash loop: slot 0: 4 deaths")
+	assert.Contains(t, logged.String(), `"level":"ERROR","msg":"slot given up","slot":0,"deaths":4`)
 	for _, ev := range evs {
 		if ev.Kind == cluster.EventExit {
 			assert.Equal(t, 1, ev.ExitCode)
@@ -105,12 +105,12 @@ func TestCrashLoopStopsRestartingAndReportsLoudly(t *testing.T) {
 }
 
 func TestUnresponsiveWorkerIsKilledAndReplaced(t *testing.T) {
-	var logged testkit.SyncBuffer
+	var logged testkit.LogRecorder
 	tc := start(t, "http", cluster.Config{
 		Workers:           2,
 		HeartbeatInterval: 50 * time.Millisecond,
 		HeartbeatTimeout:  time.Second,
-		ErrorLog:          log.New(&logged, "", 0),
+		Logger:            logged.Logger(),
 	})
 	ready := tc.waitReady(2)
 	victim := ready[1]
@@ -130,7 +130,14 @@ func TestUnresponsiveWorkerIsKilledAndReplaced(t *testing.T) {
 			assert.False(t, ev.Stopped)
 		}
 	}
-	assert.Contains(t, logged.String(), "did not answer heartbeats")
+	assert.Contains(t, logged.Records(t), map[string]any{
+		"level": "WARN", "msg": "worker killed", "worker": float64(victim.ID), "slot": float64(victim.Slot),
+		"pid": float64(victim.Pid), "reason": cluster.ErrUnresponsive.Error(), "after": float64(time.Second),
+	})
+	assert.Contains(t, logged.Records(t), map[string]any{
+		"level": "WARN", "msg": "worker crashed", "worker": float64(victim.ID), "slot": float64(victim.Slot),
+		"pid": float64(victim.Pid), "signal": "SIGKILL", "reason": cluster.ErrUnresponsive.Error(),
+	})
 	res, err := load.Run(context.Background(), load.Config{URL: tc.url(), Requests: 20, Duration: 30 * time.Second})
 	require.NoError(t, err)
 	assert.Equal(t, 20, res.OK, "%v", res.Errors)
@@ -142,7 +149,7 @@ func TestWorkerNotReadyInTimeIsKilled(t *testing.T) {
 		ReadyTimeout: 300 * time.Millisecond,
 		CrashLimit:   2,
 		RestartDelay: time.Millisecond,
-		ErrorLog:     log.New(&testkit.SyncBuffer{}, "", 0),
+		Logger:       slog.New(slog.DiscardHandler),
 	})
 	require.ErrorIs(t, tc.p.Wait(), cluster.ErrCrashLoop)
 	tc.wg.Wait()

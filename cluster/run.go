@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
+	"github.com/spawnkit/spawnkit/childproc"
 	"github.com/spawnkit/spawnkit/ipc"
 )
 
@@ -16,7 +18,7 @@ import (
 // In the primary (IsPrimary) it starts the workers (see Start), runs
 // Config.Primary if set, and then handles signals: SIGUSR2 reloads the
 // workers one by one (Primary.Reload; a failed reload is logged on
-// Config.ErrorLog and the cluster keeps running; a SIGUSR2 that arrives
+// Config.Logger and the cluster keeps running; a SIGUSR2 that arrives
 // during a reload is logged and ignored), SIGTERM and SIGINT shut
 // down gracefully (Primary.Shutdown), and a second SIGTERM or SIGINT kills
 // the workers still draining. The end of ctx shuts down gracefully too. Run
@@ -64,14 +66,12 @@ func Run(ctx context.Context, cfg Config) error {
 			switch s {
 			case syscall.SIGUSR2:
 				if reloading {
-					cfg.ErrorLog.Printf("SIGUSR2: a reload is already running")
+					p.log(slog.LevelWarn, "reload already running", slog.String("signal", "SIGUSR2"))
 					continue
 				}
 				reloading = true
 				go func() {
-					if err := p.Reload(p.closingCtx); err != nil && !errors.Is(err, ErrClosed) {
-						cfg.ErrorLog.Printf("ERROR: reload: %v", err)
-					}
+					p.Reload(p.closingCtx) // a failure is logged by Reload
 					reloadDone <- struct{}{}
 				}()
 			default:
@@ -80,7 +80,8 @@ func Run(ctx context.Context, cfg Config) error {
 					p.beginShutdown(nil)
 					continue
 				}
-				cfg.ErrorLog.Printf("%v again: killing the workers", s)
+				sig, _ := s.(syscall.Signal)
+				p.log(slog.LevelWarn, "killing the workers", childproc.ExitStatus{Signal: sig}.Attr())
 				ctx, cancel := context.WithCancel(context.Background())
 				cancel()
 				go p.Shutdown(ctx)

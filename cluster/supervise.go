@@ -3,6 +3,7 @@ package cluster
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"syscall"
 	"time"
 
@@ -138,6 +139,7 @@ func (p *Primary) reap(w *worker) {
 	delete(p.workers, w.info.ID)
 	s := w.slot
 	p.emit(Event{Kind: EventExit, Worker: w.info, ExitCode: code, Signal: sig, Stopped: stopped, Err: reason})
+	p.logExit(w.info, code, sig, stopped, reason)
 	var allGone bool
 	if s.current == w {
 		s.current = nil
@@ -181,7 +183,8 @@ func (p *Primary) slotDied(s *slot, what string) (allGivenUp bool) {
 		s.gaveUp = true
 		err := fmt.Errorf("%w: slot %d: %d deaths within %v, the last: %s; not restarting it", ErrCrashLoop, s.index, n, p.cfg.CrashWindow, what)
 		p.emit(Event{Kind: EventCrashLoop, Worker: WorkerInfo{Slot: s.index}, Err: err})
-		p.cfg.ErrorLog.Printf("ERROR: %v", err)
+		p.log(slog.LevelError, "slot given up", slog.Int("slot", s.index), slog.Int("deaths", n),
+			slog.Duration("window", p.cfg.CrashWindow), slog.Any("err", err))
 		for _, o := range p.slots {
 			if !o.gaveUp {
 				return false
@@ -220,11 +223,13 @@ func (p *Primary) restart(s *slot, t *time.Timer) {
 		return
 	}
 	s.timer = nil
-	_, err := p.spawn(s, true)
+	w, err := p.spawn(s, true)
 	var allGone bool
 	if err != nil {
-		p.cfg.ErrorLog.Printf("ERROR: restarting slot %d: %v", s.index, err)
+		p.log(slog.LevelError, "worker restart failed", slog.Int("slot", s.index), slog.Any("err", err))
 		allGone = p.slotDied(s, err.Error())
+	} else {
+		p.logStarted(w, "restart")
 	}
 	p.mu.Unlock()
 	if allGone {
@@ -267,7 +272,7 @@ func (p *Primary) watchdog(w *worker) {
 			readyTimer.Stop()
 		case <-readyTimer.C:
 			if !w.isStopping() {
-				p.killFor(w, ErrNotReady, fmt.Sprintf("%v was not ready within %v; killing it", w.info, p.cfg.ReadyTimeout))
+				p.killFor(w, ErrNotReady, p.cfg.ReadyTimeout)
 			}
 		case <-online:
 			online = nil
@@ -281,7 +286,7 @@ func (p *Primary) watchdog(w *worker) {
 			late := time.Since(w.lastPong) > p.cfg.HeartbeatTimeout && !w.stopping
 			w.mu.Unlock()
 			if late {
-				p.killFor(w, ErrUnresponsive, fmt.Sprintf("%v did not answer heartbeats for %v; killing it", w.info, p.cfg.HeartbeatTimeout))
+				p.killFor(w, ErrUnresponsive, p.cfg.HeartbeatTimeout)
 				tick = nil
 				continue
 			}
@@ -301,16 +306,16 @@ func (w *worker) isStopping() bool {
 }
 
 // killFor kills w's tree with SIGKILL, recording why (the first reason
-// wins) and logging it.
-func (p *Primary) killFor(w *worker, reason error, msg string) {
+// wins) and logging it with how long the primary waited.
+func (p *Primary) killFor(w *worker, reason error, after time.Duration) {
 	w.mu.Lock()
 	first := w.killReason == nil
 	if first {
 		w.killReason = reason
 	}
 	w.mu.Unlock()
-	if first && msg != "" {
-		p.cfg.ErrorLog.Printf("ERROR: %s", msg)
+	if first {
+		p.logKilled(w.info, reason, after)
 	}
 	w.kill()
 }
@@ -335,7 +340,7 @@ func (p *Primary) stop(w *worker, timeout time.Duration) {
 		select {
 		case <-w.procDone:
 		case <-t.C:
-			p.killFor(w, ErrDrainTimeout, fmt.Sprintf("%v did not stop within %v; killing it", w.info, timeout))
+			p.killFor(w, ErrDrainTimeout, timeout)
 		}
 	}()
 	if err := w.ch.Send(envelope{Op: opStop}); err != nil {
