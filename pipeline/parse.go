@@ -18,11 +18,11 @@ var ErrUnsupported = errors.New("shell syntax not supported by pipeline.Parse (u
 // Parse turns a command line such as "find . -type f | wc -l" into a Pipeline
 // of Command stages, without involving a shell.
 //
-// The line is cut at every unquoted '|' and each part is split into words
-// with shell.Split, so quotes and backslashes work as in sh and a quoted or
-// escaped '|' is an ordinary character: `grep 'a|b' | wc -l` has two stages.
-// A '#' at the start of a word begins a comment that runs to the end of the
-// line.
+// The line is split into words and operators with shell.Lex and cut at
+// every '|' operator, so quotes and backslashes work as in sh (each stage's
+// words are what shell.Split makes of its text) and a quoted or escaped '|'
+// is an ordinary character: `grep 'a|b' | wc -l` has two stages. A '#' at
+// the start of a word begins a comment that runs to the end of the line.
 //
 // Everything whose meaning in sh needs a shell is refused rather than passed
 // on literally, with an error matching ErrUnsupported that names the
@@ -46,25 +46,32 @@ func Parse(cmdline string) (*Pipeline, error) {
 	}
 	stages := make([]Stage, 0, len(segs))
 	for i, seg := range segs {
-		words, err := shell.Split(seg.text)
-		if err != nil {
-			return nil, fmt.Errorf("pipeline: parse %q: stage %d: %w", cmdline, i, err)
+		if seg.err != nil {
+			return nil, fmt.Errorf("pipeline: parse %q: stage %d: %w", cmdline, i, seg.err)
 		}
-		if len(words) == 0 {
+		if len(seg.words) == 0 {
 			return nil, fmt.Errorf("pipeline: parse %q: stage %d is empty (at offset %d): %w", cmdline, i, seg.offset, ErrUnsupported)
 		}
-		if err := checkCommandWord(seg, words[0]); err != nil {
+		if err := checkCommandWord(seg.words[0]); err != nil {
 			return nil, fmt.Errorf("pipeline: parse %q: stage %d: %w", cmdline, i, err)
 		}
-		stages = append(stages, Command(words[0], words[1:]...))
+		args := make([]string, len(seg.words)-1)
+		for j, w := range seg.words[1:] {
+			args[j] = w.Text
+		}
+		stages = append(stages, Command(seg.words[0].Text, args...))
 	}
 	return New(stages...), nil
 }
 
-// segment is the text of one stage of a command line and its byte offset.
+// segment is one stage of a command line: its text, the text's byte offset
+// in the line, its words, and the syntax error that cut it short (only the
+// last stage can have one).
 type segment struct {
 	text   string
 	offset int
+	words  []shell.Token
+	err    error
 }
 
 // unsupported reports the construct what found at byte offset off.
@@ -72,172 +79,89 @@ func unsupported(what string, off int) error {
 	return fmt.Errorf("%s at offset %d: %w", what, off, ErrUnsupported)
 }
 
-// segments cuts s at every unquoted '|', following sh's quoting rules (the
-// same ones shell.Split follows), and refuses every unquoted character that
-// sh would give a meaning pipeline cannot reproduce. An unterminated quote
-// or trailing backslash is left for shell.Split to report.
+// segments cuts the tokens of s (shell.Lex) at every '|' operator, and
+// refuses every other operator and every word that sh would expand: the
+// first of these in s is the error. A syntax error of shell.Lex is left in
+// the last segment.
 func segments(s string) ([]segment, error) {
 	if i := strings.IndexByte(s, 0); i >= 0 {
 		return nil, fmt.Errorf("NUL byte at offset %d: no program argument can contain one", i)
 	}
+	toks, lexErr := shell.Lex(s)
 	var segs []segment
-	start := 0
-	wordStart := true // the next byte would begin a new word
-	i := 0
-	for i < len(s) {
-		c := s[i]
-		switch c {
-		case '\\':
-			if i+1 < len(s) && s[i+1] == '\n' {
-				i += 2 // line continuation: removed, changes nothing
-				continue
+	cur := segment{offset: 0}
+	for _, t := range toks {
+		if t.Kind == shell.Word {
+			if err := checkExpansions(s, t); err != nil {
+				return nil, err
 			}
-			i += 2
-			wordStart = false
-		case '\'':
-			j := strings.IndexByte(s[i+1:], '\'')
-			if j < 0 {
-				return append(segs, segment{s[start:], start}), nil
+			cur.words = append(cur.words, t)
+			continue
+		}
+		switch {
+		case t.Text == "|":
+			cur.text = s[cur.offset:t.Pos]
+			segs = append(segs, cur)
+			cur = segment{offset: t.End}
+		case t.Text == "\n":
+			if strings.TrimLeft(s[t.Pos:], " \t\n") != "" {
+				return nil, unsupported("newline (a command separator in sh)", t.Pos)
 			}
-			i += j + 2
-			wordStart = false
-		case '"':
-			j := i + 1
-			for ; j < len(s) && s[j] != '"'; j++ {
-				switch s[j] {
-				case '\\':
-					j++ // whatever follows is escaped or kept: never special
-				case '$':
-					return nil, unsupported(`"$" inside double quotes (variable or command substitution; use single quotes or \$ for a literal $)`, j)
-				case '`':
-					return nil, unsupported("backtick inside double quotes (command substitution; use single quotes for a literal `)", j)
-				}
-			}
-			if j >= len(s) {
-				return append(segs, segment{s[start:], start}), nil
-			}
-			i = j + 1
-			wordStart = false
-		case ' ', '\t':
-			i++
-			wordStart = true
-		case '\n':
-			if strings.TrimLeft(s[i:], " \t\n") != "" {
-				return nil, unsupported("newline (a command separator in sh)", i)
-			}
-			i++
-			wordStart = true
-		case '#':
-			if wordStart {
-				j := strings.IndexByte(s[i:], '\n')
-				if j < 0 {
-					i = len(s)
-				} else {
-					i += j
-				}
-				continue
-			}
-			i++
-		case '|':
-			if i+1 < len(s) && s[i+1] == '|' {
-				return nil, unsupported(`"||"`, i)
-			}
-			if i+1 < len(s) && s[i+1] == '&' {
-				return nil, unsupported(`"|&"`, i)
-			}
-			segs = append(segs, segment{s[start:i], start})
-			i++
-			start = i
-			wordStart = true
-		case '&':
-			if i+1 < len(s) && s[i+1] == '&' {
-				return nil, unsupported(`"&&"`, i)
-			}
-			return nil, unsupported(`"&" (background job)`, i)
-		case ';':
-			return nil, unsupported(`";"`, i)
-		case '<', '>':
-			return nil, unsupported(fmt.Sprintf("redirection %q", c), i)
-		case '(', ')':
-			return nil, unsupported(fmt.Sprintf("%q (subshell or function)", c), i)
-		case '`':
-			return nil, unsupported("backtick (command substitution)", i)
-		case '$':
-			return nil, unsupported(`"$" (variable, command or arithmetic substitution; quote it as '$' for a literal $)`, i)
-		case '*', '?', '[':
-			return nil, unsupported(fmt.Sprintf("glob character %q (quote it for a literal %c)", c, c), i)
-		case '~':
-			if wordStart {
-				return nil, unsupported(`"~" (home directory expansion)`, i)
-			}
-			i++
-		case '{':
-			if wordStart && strings.HasPrefix(s[i:], "{}") && endsWord(s, i+2) {
-				i += 2
-				wordStart = false
-				continue
-			}
-			return nil, unsupported(`"{" (grouping or brace expansion; only the word {} is allowed unquoted)`, i)
-		case '}':
-			return nil, unsupported(`"}" (grouping or brace expansion)`, i)
-		default:
-			i++
-			wordStart = false
+		case t.Text == "||" || t.Text == "|&" || t.Text == "&&":
+			return nil, unsupported(fmt.Sprintf("%q", t.Text), t.Pos)
+		case t.Text[0] == '&':
+			return nil, unsupported(`"&" (background job)`, t.Pos)
+		case t.Text[0] == ';':
+			return nil, unsupported(`";"`, t.Pos)
+		case t.Text[0] == '<' || t.Text[0] == '>':
+			return nil, unsupported(fmt.Sprintf("redirection %q", t.Text[0]), t.Pos)
+		default: // ( )
+			return nil, unsupported(fmt.Sprintf("%q (subshell or function)", t.Text[0]), t.Pos)
 		}
 	}
-	return append(segs, segment{s[start:], start}), nil
+	cur.text = s[cur.offset:]
+	cur.err = lexErr
+	return append(segs, cur), nil
 }
 
-// endsWord reports whether a word ending just before s[i] ends there.
-func endsWord(s string, i int) bool {
-	return i == len(s) || strings.IndexByte(" \t\n|", s[i]) >= 0
-}
-
-// reserved are the words sh (and bash) treat specially at the start of a
-// command; "{" and "}" are refused by segments already.
-var reserved = map[string]bool{
-	"!": true, "case": true, "do": true, "done": true, "elif": true, "else": true,
-	"esac": true, "fi": true, "for": true, "if": true, "in": true, "then": true,
-	"until": true, "while": true, "function": true, "select": true, "time": true,
-	"coproc": true,
-}
-
-// checkCommandWord refuses a stage whose first word sh would not run as a
-// program: an unquoted reserved word or "!", or a VAR=value assignment.
-// first is that word after shell.Split.
-func checkCommandWord(seg segment, first string) error {
-	raw := seg.text
-	for {
-		t := strings.TrimLeft(raw, " \t\n")
-		t = strings.TrimPrefix(t, "\\\n")
-		if t == raw {
-			break
+// checkExpansions refuses the word t of s if sh would expand it, except
+// for the word {} written as such (find -exec's placeholder), followed by
+// the end of a stage or a blank.
+func checkExpansions(s string, t shell.Token) error {
+	if t.Raw == "{}" && (t.End == len(s) || strings.IndexByte(" \t\n|", s[t.End]) >= 0) {
+		return nil
+	}
+	for _, e := range t.Expansions {
+		switch c := s[e.Pos]; {
+		case c == '$' && e.Quoted:
+			return unsupported(`"$" inside double quotes (variable or command substitution; use single quotes or \$ for a literal $)`, e.Pos)
+		case c == '`' && e.Quoted:
+			return unsupported("backtick inside double quotes (command substitution; use single quotes for a literal `)", e.Pos)
+		case c == '$':
+			return unsupported(`"$" (variable, command or arithmetic substitution; quote it as '$' for a literal $)`, e.Pos)
+		case c == '`':
+			return unsupported("backtick (command substitution)", e.Pos)
+		case c == '~':
+			return unsupported(`"~" (home directory expansion)`, e.Pos)
+		case c == '{':
+			return unsupported(`"{" (grouping or brace expansion; only the word {} is allowed unquoted)`, e.Pos)
+		case c == '}':
+			return unsupported(`"}" (grouping or brace expansion)`, e.Pos)
+		default: // * ? [
+			return unsupported(fmt.Sprintf("glob character %q (quote it for a literal %c)", c, c), e.Pos)
 		}
-		raw = t
-	}
-	off := seg.offset + len(seg.text) - len(raw)
-	if reserved[first] && strings.HasPrefix(raw, first) && endsWord(raw, len(first)) {
-		return unsupported(fmt.Sprintf("reserved word %q at the start of a command (quote it to run a program of that name)", first), off)
-	}
-	if n := assignmentName(raw); n > 0 {
-		return unsupported(fmt.Sprintf("variable assignment %q before the command (set Options.ExtraEnv with CommandWith instead)", raw[:n+1]), off)
 	}
 	return nil
 }
 
-// assignmentName returns the length of NAME when s starts with NAME=, as
-// in sh's "NAME=value cmd", and 0 otherwise.
-func assignmentName(s string) int {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '=' && i > 0:
-			return i
-		case c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
-		case '0' <= c && c <= '9' && i > 0:
-		default:
-			return 0
-		}
+// checkCommandWord refuses a stage whose first word sh would not run as a
+// program: an unquoted reserved word or "!", or a VAR=value assignment.
+func checkCommandWord(first shell.Token) error {
+	if first.Reserved() {
+		return unsupported(fmt.Sprintf("reserved word %q at the start of a command (quote it to run a program of that name)", first.Text), first.Pos)
 	}
-	return 0
+	if name := first.Assignment(); name != "" {
+		return unsupported(fmt.Sprintf("variable assignment %q before the command (set Options.ExtraEnv with CommandWith instead)", name+"="), first.Pos)
+	}
+	return nil
 }

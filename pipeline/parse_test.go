@@ -132,6 +132,12 @@ func TestParseErrors(t *testing.T) {
 		{"# just a comment", "stage 0 is empty"},
 		{"a\nb", "newline (a command separator in sh) at offset 1"},
 		{"a # c\nb", "newline (a command separator in sh) at offset 5"},
+		{"a\n# c", "newline (a command separator in sh) at offset 1"},
+		// What comes before an unterminated quote is checked first.
+		{"echo \"abc $x", `"$" inside double quotes (variable or command substitution; use single quotes or \$ for a literal $) at offset 10`},
+		{"ls *'x", `glob character '*' (quote it for a literal *) at offset 3`},
+		{"a && 'b", `"&&" at offset 2`},
+		{"{}; x", `"{" (grouping or brace expansion; only the word {} is allowed unquoted) at offset 0`},
 	} {
 		t.Run(tc.line, func(t *testing.T) {
 			p, err := Parse(tc.line)
@@ -153,6 +159,8 @@ func TestParseErrors(t *testing.T) {
 	assert.ErrorIs(t, err, shell.ErrUnterminatedQuote)
 	_, err = Parse(`echo x | y \`)
 	assert.ErrorIs(t, err, shell.ErrTrailingBackslash)
+	_, err = Parse("a | b 'x")
+	assert.EqualError(t, err, `pipeline: parse "a | b 'x": stage 1: shell: unterminated quote: the single quote at byte 6 of "a | b 'x" is never closed`)
 	_, err = Parse("echo a\x00b")
 	assert.EqualError(t, err, `pipeline: parse "echo a\x00b": NUL byte at offset 6: no program argument can contain one`)
 }
@@ -165,7 +173,7 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range accepted {
 		f.Add(tc.line)
 	}
-	for _, s := range []string{"a && b", "echo $(x) | y", "ls *.go", "a | | b", "echo 'x", "FOO=1 x", "{} | {}", "a\\"} {
+	for _, s := range []string{"a && b", "echo $(x) | y", "ls *.go", "a | | b", "echo 'x", "FOO=1 x", "{} | {}", "a\\", "echo \"abc $x", "a\n# c", "{}; x", "a | b 'x", "  \\\ntime ls", "if\\\n x", "a 2>&1 | b", "find . -exec echo {} \\; | sort"} {
 		f.Add(s)
 	}
 	withSh := os.Getenv("PIPELINE_FUZZ_SH") == "1"

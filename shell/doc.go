@@ -39,4 +39,11 @@
 // Split is the inverse of Join: Split(Join(args)) returns args for every
 // args free of NUL bytes. It follows sh's quoting and comment rules but
 // performs no expansion and knows no operators; see its documentation.
+//
+// # Lex
+//
+// Lex is the tokenizer under Split: with the same quoting rules, it also
+// finds sh's operators (| && ; > ...) and reports, for every word, where it
+// was written (Token.Pos, Token.Raw) and where sh would expand it
+// (Token.Expansions). pipeline.Parse is built on it.
 package shell

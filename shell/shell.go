@@ -4,9 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
-
-	"github.com/google/shlex"
 )
 
 // Errors returned (wrapped) by Split; match them with errors.Is.
@@ -51,181 +48,18 @@ var (
 // matching ErrTrailingBackslash (sh would keep the backslash; Split treats
 // the line as truncated). On error Split returns a nil slice.
 //
-// Split is built on github.com/google/shlex: s is first rewritten into
-// shlex's simpler dialect (sh's double-quote and line-continuation rules,
-// bytes shlex would not preserve), then tokenized by shlex.
+// Split is Lex without operators (; | & < > ( ) are ordinary characters
+// and a newline is a separator): it returns the Text of each word.
 func Split(s string) ([]string, error) {
-	in, perr := normalize(s)
-	words, err := shlex.Split(in)
-	if perr != nil {
-		return nil, perr
-	}
+	toks, err := lex(s, false)
 	if err != nil {
-		// normalize reports every error shlex can find; this is a fallback.
-		return nil, fmt.Errorf("shell: splitting %s: %v", abbrev(s), err)
+		return nil, err
 	}
-	for i, w := range words {
-		words[i] = unmapBytes(w)
+	words := make([]string, len(toks))
+	for i, t := range toks {
+		words[i] = t.Text
 	}
 	return words, nil
-}
-
-// Bytes that shlex would not keep (it decodes its input as UTF-8 and
-// turns every invalid byte into U+FFFD) are carried through it as one code
-// point each in the last 256 code points of Unicode, privateBase+b. The
-// bytes of any genuine code point in that range are carried the same way,
-// one code point per byte, so unmapBytes is exact.
-const privateBase = 0x10FF00
-
-func isPrivate(r rune) bool { return r >= privateBase && r <= privateBase+0xFF }
-
-// unmapBytes undoes the byte mapping of normalize.
-func unmapBytes(w string) string {
-	i := 0
-	for i < len(w) {
-		r, n := utf8.DecodeRuneInString(w[i:])
-		if isPrivate(r) {
-			break
-		}
-		i += n
-	}
-	if i == len(w) {
-		return w
-	}
-	b := make([]byte, 0, len(w))
-	b = append(b, w[:i]...)
-	for _, r := range w[i:] {
-		if isPrivate(r) {
-			b = append(b, byte(r-privateBase))
-		} else {
-			b = utf8.AppendRune(b, r)
-		}
-	}
-	return string(b)
-}
-
-// normalize rewrites the sh command line s so that shlex.Split produces the
-// words sh would. It also finds the syntax errors.
-func normalize(s string) (string, error) {
-	const (
-		unquoted = iota
-		single
-		double
-		comment
-	)
-	var (
-		b         strings.Builder
-		state     = unquoted
-		wordStart = true // unquoted and no byte of a word seen yet
-		opened    int    // offset of the open quote
-		err       error
-	)
-	b.Grow(len(s) + 8)
-	// literal copies the code point (or invalid byte) at s[i:] and returns
-	// its length.
-	literal := func(i int) int {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && n == 1) || isPrivate(r) {
-			for _, c := range []byte(s[i : i+n]) {
-				b.WriteRune(privateBase + rune(c))
-			}
-		} else {
-			b.WriteString(s[i : i+n])
-		}
-		return n
-	}
-	for i := 0; i < len(s); {
-		c := s[i]
-		switch state {
-		case comment:
-			// Dropped; the newline ending it is a separator.
-			if c == '\n' {
-				b.WriteByte('\n')
-				state, wordStart = unquoted, true
-			}
-			i++
-		case single:
-			if c == '\'' {
-				b.WriteByte(c)
-				state = unquoted
-				i++
-				continue
-			}
-			i += literal(i)
-		case double:
-			switch {
-			case c == '"':
-				b.WriteByte(c)
-				state = unquoted
-				i++
-			case c != '\\':
-				i += literal(i)
-			case i+1 == len(s):
-				// Unterminated; let shlex see the same.
-				b.WriteByte(c)
-				i++
-			case s[i+1] == '\n':
-				i += 2
-			case strings.IndexByte("$`\"\\", s[i+1]) >= 0:
-				b.WriteByte('\\')
-				b.WriteByte(s[i+1])
-				i += 2
-			default:
-				// A literal backslash; the next byte is processed normally.
-				b.WriteString(`\\`)
-				i++
-			}
-		default: // unquoted
-			switch c {
-			case ' ', '\t', '\n':
-				b.WriteByte(c)
-				wordStart = true
-				i++
-			case '#':
-				if wordStart {
-					state = comment
-				} else {
-					b.WriteByte(c)
-				}
-				i++
-			case '\'', '"':
-				b.WriteByte(c)
-				state, opened, wordStart = single, i, false
-				if c == '"' {
-					state = double
-				}
-				i++
-			case '\\':
-				switch {
-				case i+1 == len(s):
-					b.WriteByte(c)
-					err = fmt.Errorf("%w: nothing follows the backslash at byte %d of %s", ErrTrailingBackslash, i, abbrev(s))
-					i++
-				case s[i+1] == '\n':
-					i += 2
-				default:
-					b.WriteByte(c)
-					i += 1 + literal(i+1)
-					wordStart = false
-				}
-			case '\r':
-				// shlex separates words at \r; sh does not.
-				b.WriteString("\\\r")
-				wordStart = false
-				i++
-			default:
-				i += literal(i)
-				wordStart = false
-			}
-		}
-	}
-	switch state {
-	case single:
-		err = fmt.Errorf("%w: the single quote at byte %d of %s is never closed", ErrUnterminatedQuote, opened, abbrev(s))
-	case double:
-		err = fmt.Errorf("%w: the double quote at byte %d of %s is never closed", ErrUnterminatedQuote, opened, abbrev(s))
-	}
-	return b.String(), err
 }
 
 // abbrev returns s quoted for an error message, cut short if it is long.
@@ -304,9 +138,9 @@ func Join(args []string) string {
 }
 
 // reserved are the words that dash or bash treat as keywords when they
-// appear where a command name is expected.
+// appear unquoted where a command name is expected.
 var reserved = map[string]bool{
-	"if": true, "then": true, "else": true, "elif": true, "fi": true,
+	"!": true, "{": true, "}": true, "if": true, "then": true, "else": true, "elif": true, "fi": true,
 	"case": true, "esac": true, "for": true, "select": true, "while": true,
 	"until": true, "do": true, "done": true, "in": true, "function": true,
 	"time": true, "coproc": true,
