@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -11,6 +12,7 @@ import (
 type Result struct {
 	Stdout   []byte
 	Stderr   []byte
+	Combined []byte        // with Options.Combined: the bytes of Stdout and Stderr, in arrival order
 	ExitCode int           // -1 when a signal ended the child
 	Duration time.Duration // from the start until the child was reaped
 }
@@ -53,6 +55,10 @@ func run(ctx context.Context, name string, args []string, command string, opts *
 	o.Shell = ""
 	limit := o.maxBuffer()
 	stdout, stderr := &capture{limit: limit}, &capture{limit: limit}
+	if o.Combined {
+		both := &combined{}
+		stdout.combined, stderr.combined = both, both
+	}
 	if o.Input != nil {
 		o.Stdin = Reader(o.Input)
 	} else if o.Stdin.kind == stdioDefault || o.Stdin.kind == stdioPipe {
@@ -75,10 +81,13 @@ func run(ctx context.Context, name string, args []string, command string, opts *
 	}
 	err = p.Wait()
 	res := &Result{Stdout: stdout.buf, Stderr: stderr.buf, ExitCode: p.ExitCode(), Duration: p.duration}
+	if stdout.combined != nil {
+		res.Combined = stdout.combined.buf
+	}
 	if err != nil {
 		var ee *ExitError
 		if errors.As(err, &ee) {
-			ee.Stdout, ee.Stderr = res.Stdout, res.Stderr
+			ee.Stdout, ee.Stderr, ee.Combined = res.Stdout, res.Stderr, res.Combined
 		}
 		return res, err
 	}
@@ -89,26 +98,44 @@ func run(ctx context.Context, name string, args []string, command string, opts *
 // at the first byte past the limit it kills the process tree. It keeps
 // accepting writes so the child never blocks on a full pipe while it dies.
 type capture struct {
-	limit int
-	buf   []byte
-	over  bool
-	p     *Process
+	limit    int
+	buf      []byte
+	over     bool
+	p        *Process
+	combined *combined // nil without Options.Combined
 }
 
 func (c *capture) Write(b []byte) (int, error) {
 	if c.limit < 0 {
-		c.buf = append(c.buf, b...)
+		c.keep(b)
 		return len(b), nil
 	}
 	room := c.limit - len(c.buf)
 	if len(b) <= room {
-		c.buf = append(c.buf, b...)
+		c.keep(b)
 		return len(b), nil
 	}
-	c.buf = append(c.buf, b[:max(room, 0)]...)
+	c.keep(b[:max(room, 0)])
 	if !c.over {
 		c.over = true
 		c.p.terminate(ErrMaxBuffer, false)
 	}
 	return len(b), nil
+}
+
+// keep appends b to the buffer, and to the combined one.
+func (c *capture) keep(b []byte) {
+	c.buf = append(c.buf, b...)
+	if c.combined != nil && len(b) > 0 {
+		c.combined.mu.Lock()
+		c.combined.buf = append(c.combined.buf, b...)
+		c.combined.mu.Unlock()
+	}
+}
+
+// combined is what the stdout and stderr captures kept, in the order their
+// copies wrote it.
+type combined struct {
+	mu  sync.Mutex
+	buf []byte
 }

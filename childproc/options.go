@@ -54,6 +54,18 @@ type Options struct {
 	// ErrMaxBuffer. Default 1 MiB; <0 = no limit.
 	MaxBuffer int
 
+	// Combined, for Exec and ExecFile, also fills Result.Combined (and
+	// ExitError.Combined) with stdout and stderr interleaved in the order
+	// the parent read them, like os/exec's CombinedOutput but with the two
+	// streams still apart in Stdout and Stderr. It holds exactly the bytes
+	// kept in those two, so MaxBuffer bounds it too (at most twice
+	// MaxBuffer), and a Stdout or Stderr that is not captured (File,
+	// Writer, Inherit, Ignore) is not in it. The two streams are two pipes:
+	// writes the child made to both within the same instant may come out
+	// in either order (to keep one order for sure, pass the same Writer as
+	// Stdout and Stderr, which then share one pipe).
+	Combined bool
+
 	// Input, for Exec and ExecFile, is fed to the child's stdin. With no
 	// Input (and Stdin left at Pipe) the child's stdin is /dev/null.
 	Input io.Reader

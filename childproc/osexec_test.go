@@ -28,6 +28,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/spawnkit/spawnkit/childproc"
 	"github.com/spawnkit/spawnkit/internal/testkit"
@@ -45,6 +46,7 @@ func init() {
 		"yes":        cmdYes,
 		"pwd":        cmdPwd,
 		"interleave": cmdInterleave,
+		"ordered":    cmdOrdered,
 	} {
 		osexecHelpers[name] = func(args []string) int {
 			fn(args...)
@@ -168,6 +170,27 @@ func cmdInterleave(args ...string) {
 	for i := range n {
 		fmt.Fprintf(os.Stdout, "o%d\n", i)
 		fmt.Fprintf(os.Stderr, "e%d\n", i)
+	}
+}
+
+// cmdOrdered writes each argument, "o:TEXT" to stdout and "e:TEXT" to
+// stderr, with a newline, and before the next one waits until the parent
+// has read that pipe empty (FIONREAD), then a moment more.
+func cmdOrdered(args ...string) {
+	for _, a := range args {
+		f := os.Stdout
+		if a[0] == 'e' {
+			f = os.Stderr
+		}
+		f.WriteString(a[2:] + "\n")
+		for {
+			n, err := unix.IoctlGetInt(int(f.Fd()), unix.TIOCINQ) // FIONREAD
+			if err != nil || n == 0 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -757,3 +780,127 @@ func TestExecDuration(t *testing.T) {
 }
 
 var _ = errors.New
+
+// From TestCatGoodAndBadFile (CombinedOutput): one writer given as both
+// Stdout and Stderr gets both streams through one pipe, in the child's
+// order.
+func TestOSExecCatGoodAndBadFile(t *testing.T) {
+	t.Parallel()
+	exe, args, opts := helperCommand(t, "cat", "/bogus/file.foo", "osexec_test.go")
+	var b bytes.Buffer
+	opts.Stdout, opts.Stderr = childproc.Writer(&b), childproc.Writer(&b)
+	res, err := childproc.ExecFile(context.Background(), exe, args, opts)
+	var ee *childproc.ExitError
+	require.ErrorAs(t, err, &ee)
+	assert.Equal(t, 2, res.ExitCode)
+	errLine, body, ok := strings.Cut(b.String(), "\n")
+	require.True(t, ok, "two lines from cat; got %q", b.String())
+	assert.True(t, strings.HasPrefix(errLine, "Error: open /bogus/file.foo"), errLine)
+	assert.Contains(t, body, "func TestOSExecCatGoodAndBadFile(t *testing.T)")
+}
+
+// Known failure 4 of issue 11: the same (not goroutine-safe) writer as
+// Stdout and Stderr is written by one copy only, so the race detector is
+// quiet and nothing is lost or reordered.
+func TestSameWriterForStdoutAndStderrIsSerialized(t *testing.T) {
+	const n = 2000
+	var want strings.Builder
+	for i := range n {
+		fmt.Fprintf(&want, "o%d\ne%d\n", i, i)
+	}
+	exe, args, opts := helperCommand(t, "interleave", strconv.Itoa(n))
+	var b bytes.Buffer
+	opts.Stdin = childproc.Ignore
+	opts.Stdout, opts.Stderr = childproc.Writer(&b), childproc.Writer(&b)
+	p, err := childproc.Spawn(context.Background(), exe, args, opts)
+	require.NoError(t, err)
+	assert.Nil(t, p.Stdout)
+	assert.Nil(t, p.Stderr)
+	require.NoError(t, p.Wait())
+	assert.Equal(t, want.String(), b.String())
+
+	// Exec and ExecFile take the same path.
+	b.Reset()
+	res, err := childproc.ExecFile(context.Background(), exe, args, opts)
+	require.NoError(t, err)
+	assert.Equal(t, want.String(), b.String())
+	assert.Empty(t, res.Stdout)
+	assert.Empty(t, res.Stderr)
+
+	// Two writers that cannot be compared are two pipes, without a panic.
+	var sb testkit.SyncBuffer
+	w1, w2 := uncomparableWriter{w: &sb}, uncomparableWriter{w: &sb}
+	opts.Stdout, opts.Stderr = childproc.Writer(w1), childproc.Writer(w2)
+	_, err = childproc.ExecFile(context.Background(), exe, []string{"3"}, opts)
+	require.NoError(t, err)
+	assert.Len(t, sb.String(), len("o0\ne0\no1\ne1\no2\ne2\n"))
+}
+
+type uncomparableWriter struct {
+	w io.Writer
+	_ []int // makes == panic
+}
+
+func (u uncomparableWriter) Write(b []byte) (int, error) { return u.w.Write(b) }
+
+// Options.Combined fills Result.Combined with both streams in arrival
+// order: each stream's bytes keep their order, and nothing else is there.
+func TestExecCombined(t *testing.T) {
+	const n = 500
+	exe, args, opts := helperCommand(t, "interleave", strconv.Itoa(n))
+	opts.Combined = true
+	res, err := childproc.ExecFile(context.Background(), exe, args, opts)
+	require.NoError(t, err)
+	var out, errs strings.Builder
+	for i := range n {
+		fmt.Fprintf(&out, "o%d\n", i)
+		fmt.Fprintf(&errs, "e%d\n", i)
+	}
+	assert.Equal(t, out.String(), string(res.Stdout))
+	assert.Equal(t, errs.String(), string(res.Stderr))
+	require.Len(t, res.Combined, len(res.Stdout)+len(res.Stderr))
+	var gotOut, gotErr strings.Builder
+	for line := range strings.Lines(string(res.Combined)) {
+		if line[0] == 'o' {
+			gotOut.WriteString(line)
+		} else {
+			gotErr.WriteString(line)
+		}
+	}
+	assert.Equal(t, out.String(), gotOut.String())
+	assert.Equal(t, errs.String(), gotErr.String())
+
+	// Writes apart in time come in that order; a failure carries it too.
+	exe, args, opts = helperCommand(t, "ordered", "o:one", "e:two", "o:three", "e:four")
+	opts.Combined = true
+	res, err = childproc.ExecFile(context.Background(), exe, args, opts)
+	require.NoError(t, err)
+	assert.Equal(t, "one\ntwo\nthree\nfour\n", string(res.Combined))
+	res, err = childproc.Exec(context.Background(), "echo one; sleep 0.3; echo two >&2; sleep 0.3; echo three; exit 3", &childproc.Options{Combined: true})
+	var ee *childproc.ExitError
+	require.ErrorAs(t, err, &ee)
+	assert.Equal(t, "one\nthree\n", string(res.Stdout))
+	assert.Equal(t, "two\n", string(res.Stderr))
+	assert.Len(t, res.Combined, len("one\ntwo\nthree\n"))
+	assert.Equal(t, res.Combined, ee.Combined)
+	assert.Equal(t, "one\nthree\n", string(ee.Stdout))
+
+	// Without Combined it stays nil.
+	res, err = childproc.Exec(context.Background(), "echo one; echo two >&2", nil)
+	require.NoError(t, err)
+	assert.Nil(t, res.Combined)
+}
+
+// Combined holds what MaxBuffer let Stdout and Stderr keep, no more.
+func TestExecCombinedBoundedByMaxBuffer(t *testing.T) {
+	res, err := childproc.Exec(context.Background(), "echo err >&2; yes abcdefgh", &childproc.Options{Combined: true, MaxBuffer: 1000})
+	require.ErrorIs(t, err, childproc.ErrMaxBuffer)
+	var ee *childproc.ExitError
+	require.ErrorAs(t, err, &ee)
+	assert.Len(t, res.Stdout, 1000)
+	assert.Equal(t, "err\n", string(res.Stderr))
+	assert.Len(t, res.Combined, 1004)
+	assert.Equal(t, res.Combined, ee.Combined)
+	assert.Equal(t, 1, strings.Count(string(res.Combined), "err\n"))
+	assert.Equal(t, string(res.Stdout), strings.Replace(string(res.Combined), "err\n", "", 1))
+}

@@ -125,6 +125,13 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 		}
 	} else {
 		for i, std := range []Stdio{o.Stdin, o.Stdout, o.Stderr} {
+			if i == 2 && sameWriter(o.Stdout, o.Stderr) {
+				// One pipe for both, copied by one goroutine: w never
+				// sees two writes at once, and gets them in the child's
+				// order (os/exec does the same).
+				files[2] = files[1]
+				continue
+			}
 			f, err := s.stdio(p, i, std)
 			if err != nil {
 				return nil, fmt.Errorf("childproc: spawn %s: %w", prog, err)
@@ -490,3 +497,14 @@ var copyBuffers = sync.Pool{New: func() any {
 	b := make([]byte, 32<<10)
 	return &b
 }}
+
+// sameWriter reports whether out and err are Writer stdio of one writer.
+func sameWriter(out, err Stdio) bool {
+	return out.kind == stdioWriter && err.kind == stdioWriter && interfaceEqual(out.w, err.w)
+}
+
+// interfaceEqual is a == b, false when the dynamic type is not comparable.
+func interfaceEqual(a, b any) (eq bool) {
+	defer func() { recover() }()
+	return a == b
+}

@@ -68,7 +68,9 @@ func Reader(r io.Reader) Stdio {
 // child writes it directly; otherwise a goroutine copies from a pipe, and
 // Wait returns only once that copy has finished (at most KillDelay after the
 // child exits, in case a grandchild holds the pipe open). Use it for Stdout
-// and Stderr only.
+// and Stderr only. The same w (==) given as both Stdout and Stderr gets
+// one pipe for both streams: its writes never run at once, and come in the
+// order the child wrote them.
 func Writer(w io.Writer) Stdio {
 	if w == nil {
 		return Ignore
