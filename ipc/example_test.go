@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"os"
 
 	"github.com/spawnkit/spawnkit/ipc"
 )
@@ -55,4 +56,44 @@ func ExamplePair() {
 	// {"square":1}
 	// {"square":4}
 	// {"square":9}
+}
+
+func ExampleChannel_SendFile() {
+	parent, childEnd, err := ipc.Pair()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer parent.Close()
+	// As in ExamplePair, a goroutine stands for the child process.
+	child, err := ipc.New(childEnd, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer child.Close()
+
+	r, w, err := os.Pipe()
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The descriptor travels with the message (SCM_RIGHTS); w stays ours
+	// too, so close it once sent.
+	if err := parent.SendFile(map[string]string{"write": "a greeting"}, w); err != nil {
+		log.Fatal(err)
+	}
+	w.Close()
+
+	m, f, err := child.RecvFile()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("child got", m, "with a file:", f != nil)
+	fmt.Fprintln(f, "hello through the passed descriptor")
+	f.Close()
+
+	b, _ := io.ReadAll(r) // EOF: every copy of the write end is closed
+	r.Close()
+	fmt.Print(string(b))
+	// Output:
+	// child got {"write":"a greeting"} with a file: true
+	// hello through the passed descriptor
 }

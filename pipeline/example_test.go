@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/spawnkit/spawnkit/childproc"
 	"github.com/spawnkit/spawnkit/pipeline"
 )
 
@@ -80,4 +81,35 @@ func ExampleError() {
 	// Output:
 	// 2 false
 	// pipeline: stage 2 (false) failed: exit status 1
+}
+
+func ExampleFunc() {
+	// A Go stage that keeps the lines longer than two bytes; the programs
+	// around it are connected to it by pipes.
+	long := pipeline.Func(func(ctx context.Context, in io.Reader, out io.Writer) error {
+		for line, err := range childproc.Lines(in) {
+			if err != nil {
+				return err
+			}
+			if len(line) > 2 {
+				if _, err := fmt.Fprintln(out, line); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	out, err := pipeline.New(
+		pipeline.Command("printf", `go\ngopher\nis\nfun\n`),
+		long,
+		pipeline.Command("sort", "-r"),
+	).Output(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(string(out))
+	// Output:
+	// gopher
+	// fun
 }

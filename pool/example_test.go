@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 
 	"github.com/spawnkit/spawnkit/ipc"
 	"github.com/spawnkit/spawnkit/pool"
@@ -12,6 +14,12 @@ import (
 // In a real program the handler is registered in an init function (or at the
 // top of main) and main starts with childproc.Init; here TestMain does that.
 func init() {
+	pool.Register("example.exit", func(ctx context.Context, task ipc.Message) (any, error) {
+		var code int
+		task.Decode(&code)
+		os.Exit(code)
+		return nil, nil
+	})
 	pool.Register("example.sum", func(ctx context.Context, task ipc.Message) (any, error) {
 		var n int
 		if err := task.Decode(&n); err != nil {
@@ -58,4 +66,31 @@ func Example() {
 	// sum of 0..999: 499500
 	// sum of 0..999999: 499999500000
 	// handler error: negative count -1
+}
+
+func ExampleOptions_logger() {
+	// A handler that leaves out what changes from run to run.
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			switch a.Key {
+			case slog.TimeKey, "pid", "err":
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	ctx := context.Background()
+	p, err := pool.New(ctx, "example.exit", pool.Options{Workers: 1, Logger: logger})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = p.Submit(ctx, 3) // the worker exits with status 3
+	p.Close(ctx)              // returns once the replacement started, and stopped
+	fmt.Println(errors.Is(err, pool.ErrWorkerCrashed))
+	// Output:
+	// level=INFO msg="worker started" role=example.exit slot=0 why=start
+	// level=WARN msg="worker crashed" role=example.exit slot=0 code=3
+	// level=INFO msg="worker started" role=example.exit slot=0 why=restart
+	// true
 }
