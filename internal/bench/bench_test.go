@@ -135,6 +135,25 @@ func BenchmarkChannelRoundTrip(b *testing.B) {
 	rt(b.N)
 }
 
+// BenchmarkSocketpairFloor is the floor of the round trip: the same Ping
+// structs over a bare socketpair with blocking reads through bufio, the
+// child echoing raw lines (see Floor).
+func BenchmarkSocketpairFloor(b *testing.B) {
+	fl, err := StartFloor(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { fl.Close() })
+	if err := fl.RoundTrips(100); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	if err := fl.RoundTrips(b.N); err != nil {
+		b.Fatal(err)
+	}
+}
+
 func BenchmarkIPCSendSmall(b *testing.B) {
 	pe := startPeer(b, RoleSink)
 	b.ReportAllocs()

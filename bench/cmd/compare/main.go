@@ -22,7 +22,7 @@ import (
 )
 
 func main() {
-	if childproc.Init() {
+	if childproc.Init() || bench.InitPeer() {
 		return
 	}
 	var (

@@ -1,0 +1,159 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+
+	"github.com/spawnkit/spawnkit/ipc"
+)
+
+// The bare-socket floor of the round-trip scenario: the same Ping objects,
+// encoded and decoded with encoding/json, over a plain socketpair read
+// through bufio with blocking reads, to a child that echoes raw lines. No
+// ipc package, no childproc, no netpoller on either side: what two
+// processes exchanging JSON lines cost on this machine.
+
+// Environment variables that make a binary calling InitPeer one of the
+// bare peers instead of itself.
+const (
+	rawEchoEnv   = "SPAWNKIT_BENCH_RAW_ECHO"   // ipc.Channel echo on NODE_CHANNEL_FD (BenchmarkChannelRoundTrip)
+	floorEchoEnv = "SPAWNKIT_BENCH_FLOOR_ECHO" // bufio line echo on fd 3 (the floor)
+)
+
+// InitPeer runs this process as one of the bare echo peers when its
+// environment says so, and reports whether it did (the process should then
+// return from main). A binary that runs the fork-rtt floor or
+// BenchmarkChannelRoundTrip calls it first in main (after childproc.Init).
+func InitPeer() bool {
+	switch {
+	case os.Getenv(rawEchoEnv) == "1":
+		rawEcho()
+	case os.Getenv(floorEchoEnv) == "1":
+		floorEcho()
+	default:
+		return false
+	}
+	return true
+}
+
+func rawEcho() {
+	ch, err := ipc.FromParent()
+	if err != nil {
+		os.Exit(2)
+	}
+	for {
+		m, err := ch.Recv()
+		if err != nil {
+			return
+		}
+		if err := ch.Send(m); err != nil {
+			os.Exit(1)
+		}
+	}
+}
+
+// floorEcho writes every line read from fd 3 back, until EOF.
+func floorEcho() {
+	f := os.NewFile(3, "floor")
+	r := bufio.NewReaderSize(f, 64<<10)
+	for {
+		line, err := r.ReadSlice('\n')
+		if err != nil {
+			return
+		}
+		if _, err := f.Write(line); err != nil {
+			os.Exit(1)
+		}
+	}
+}
+
+// Floor is a bare echo child on a socketpair (see InitPeer).
+type Floor struct {
+	f   *os.File
+	r   *bufio.Reader
+	buf bytes.Buffer
+	enc *json.Encoder
+	cmd *exec.Cmd
+}
+
+// StartFloor starts the running binary as a bare line-echo child.
+func StartFloor(ctx context.Context) (*Floor, error) {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("socketpair", err)
+	}
+	// Blocking descriptors: os.NewFile leaves them out of the netpoller,
+	// so every read is one read(2) that sleeps in the kernel.
+	parent, child := os.NewFile(uintptr(fds[0]), "floor-parent"), os.NewFile(uintptr(fds[1]), "floor-child")
+	exe, err := os.Executable()
+	if err != nil {
+		parent.Close()
+		child.Close()
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, exe)
+	cmd.Env = append(os.Environ(), floorEchoEnv+"=1")
+	cmd.ExtraFiles = []*os.File{child}
+	cmd.Stderr = os.Stderr
+	err = cmd.Start()
+	child.Close()
+	if err != nil {
+		parent.Close()
+		return nil, err
+	}
+	fl := &Floor{f: parent, r: bufio.NewReaderSize(parent, 64<<10), cmd: cmd}
+	fl.enc = json.NewEncoder(&fl.buf)
+	fl.enc.SetEscapeHTML(false)
+	return fl, nil
+}
+
+// RoundTrips sends n Ping objects, one at a time, each encoded from a
+// struct, and decodes every echoed line into a Ping: Peer.RoundTrips
+// without the library.
+func (fl *Floor) RoundTrips(n int) error {
+	for i := 0; i < n; i++ {
+		fl.buf.Reset()
+		if err := fl.enc.Encode(Ping{Op: "ping", Seq: i, TS: "2026-11-26T00:00:00Z"}); err != nil {
+			return err
+		}
+		if _, err := fl.f.Write(fl.buf.Bytes()); err != nil {
+			return err
+		}
+		line, err := fl.r.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		var back Ping
+		if err := json.Unmarshal(line, &back); err != nil {
+			return err
+		}
+		if back.Seq != i {
+			return fmt.Errorf("bench: floor round trip %d came back as %d", i, back.Seq)
+		}
+	}
+	return nil
+}
+
+// Close closes the socket, which ends the child, and waits for it.
+func (fl *Floor) Close() error {
+	fl.f.Close()
+	return fl.cmd.Wait()
+}
+
+func forkRTTFloor(ctx context.Context, sz Size) (Raw, error) {
+	fl, err := StartFloor(ctx)
+	if err != nil {
+		return Raw{}, err
+	}
+	r, err := timed(sz.N, 0, func() error { return fl.RoundTrips(min(1000, sz.N)) }, func() error { return fl.RoundTrips(sz.N) })
+	if cerr := fl.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	return r, err
+}
