@@ -1,9 +1,9 @@
 // Package pipeline runs shell-style pipelines — `find . -type f | wc -l` —
 // without a shell.
 //
-// A Pipeline is a list of stages: programs (Command, CommandWith) and Go
-// functions (Func), each reading what the one before it wrote. Build one from
-// stages with New, or from a command line with Parse, which understands
+// A [Pipeline] is a list of stages: programs ([Command], [CommandWith]) and Go
+// functions ([Func]), each reading what the one before it wrote. Build one from
+// stages with [New], or from a command line with [Parse], which understands
 // quoting and '|' and refuses every other piece of shell syntax rather than
 // guess:
 //
@@ -24,7 +24,7 @@
 // write in-process.
 //
 // Errors follow sh's `set -o pipefail`: Run fails when any stage fails, and
-// the *Error names the first one, with its exit status or signal and the
+// the *[Error] names the first one, with its exit status or signal and the
 // last bytes of its stderr. A stage killed by SIGPIPE because a later stage
 // stopped reading (`yes | head -1`) has not failed; Run documents the exact
 // rule. When the ctx ends, or one program cannot be started, every stage's

@@ -14,13 +14,13 @@ import (
 // reported here because it is usually the cause, as in `cat missing | wc -l`.)
 //
 // Err is what went wrong with that stage:
-//   - for a Command that ran, the *childproc.ExitError of its exit (exit code
+//   - for a [Command] that ran, the *[childproc.ExitError] of its exit (exit code
 //     or signal; Killed when the pipeline killed it), with its Stderr set to
 //     the stage's stderr tail;
-//   - for a Command that could not start, the error of childproc.Spawn, which
+//   - for a Command that could not start, the error of [childproc.Spawn], which
 //     names the program and matches fs.ErrNotExist or fs.ErrPermission;
-//   - for a Func, the error it returned;
-//   - for Output's overflow, an error matching childproc.ErrMaxBuffer (Stage is
+//   - for a [Func], the error it returned;
+//   - for Output's overflow, an error matching [childproc.ErrMaxBuffer] (Stage is
 //     then the last stage).
 //
 // After the ctx given to Run or Output ended, the error also matches ctx's

@@ -8,24 +8,24 @@ import (
 	"github.com/spawnkit/spawnkit/shell"
 )
 
-// ErrUnsupported is matched (errors.Is) by the error Parse returns for a
+// ErrUnsupported is matched (errors.Is) by the error [Parse] returns for a
 // command line that uses shell syntax a pipeline cannot express without a
 // shell: lists (&&, ||, ;, &), redirections, substitutions, variables,
-// globs, and the like. Run such a line with childproc.Exec, which hands it to
+// globs, and the like. Run such a line with [childproc.Exec], which hands it to
 // /bin/sh.
 var ErrUnsupported = errors.New("shell syntax not supported by pipeline.Parse (use childproc.Exec to run it through a shell)")
 
-// Parse turns a command line such as "find . -type f | wc -l" into a Pipeline
-// of Command stages, without involving a shell.
+// Parse turns a command line such as "find . -type f | wc -l" into a [Pipeline]
+// of [Command] stages, without involving a shell.
 //
-// The line is split into words and operators with shell.Lex and cut at
+// The line is split into words and operators with [shell.Lex] and cut at
 // every '|' operator, so quotes and backslashes work as in sh (each stage's
-// words are what shell.Split makes of its text) and a quoted or escaped '|'
+// words are what [shell.Split] makes of its text) and a quoted or escaped '|'
 // is an ordinary character: `grep 'a|b' | wc -l` has two stages. A '#' at
 // the start of a word begins a comment that runs to the end of the line.
 //
 // Everything whose meaning in sh needs a shell is refused rather than passed
-// on literally, with an error matching ErrUnsupported that names the
+// on literally, with an error matching [ErrUnsupported] that names the
 // construct and its byte offset: the operators && || ; & |& and a newline
 // followed by more text, the redirections < > (so 2>&1 too), ( ) and { }
 // grouping and brace expansion (except the word {}), $ (variables, $(...),
@@ -37,8 +37,8 @@ var ErrUnsupported = errors.New("shell syntax not supported by pipeline.Parse (u
 //
 // An empty stage — an empty line, a leading or trailing '|', or "a | | b" —
 // is an error matching ErrUnsupported as well. An unterminated quote or a
-// trailing backslash is an error matching shell.ErrUnterminatedQuote or
-// shell.ErrTrailingBackslash.
+// trailing backslash is an error matching [shell.ErrUnterminatedQuote] or
+// [shell.ErrTrailingBackslash].
 func Parse(cmdline string) (*Pipeline, error) {
 	segs, err := segments(cmdline)
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 )
 
 // Pipeline is a sequence of stages, each reading the output of the one before
-// it, like a shell's `a | b | c`. Build one with New or Parse, set the fields
+// it, like a shell's `a | b | c`. Build one with [New] or [Parse], set the fields
 // that matter, then call Run or Output.
 //
 // The fields are read when Run or Output starts; do not change them while it
@@ -59,7 +59,7 @@ type Pipeline struct {
 }
 
 // New returns a pipeline of the given stages, connected in order. A
-// pipeline with no stages, or with a nil Stage, fails when it is run.
+// pipeline with no stages, or with a nil [Stage], fails when it is run.
 func New(stages ...Stage) *Pipeline {
 	p := &Pipeline{stages: make([]*stage, len(stages))}
 	for i, s := range stages {
@@ -71,7 +71,7 @@ func New(stages ...Stage) *Pipeline {
 }
 
 // String renders the pipeline as a shell would show it: each stage's words
-// quoted with shell.Join (a Func stage as "func"), joined by " | ".
+// quoted with [shell.Join] (a [Func] stage as "func"), joined by " | ".
 func (p *Pipeline) String() string {
 	parts := make([]string, len(p.stages))
 	for i, s := range p.stages {
@@ -86,10 +86,10 @@ func (p *Pipeline) String() string {
 
 // Run starts every stage, streams Stdin through them into Stdout, and waits
 // for all of them to end. It returns nil when every stage succeeded, and
-// otherwise an *Error for the first (leftmost) stage that failed, as sh's
+// otherwise an *[Error] for the first (leftmost) stage that failed, as sh's
 // `set -o pipefail` would.
 //
-// SIGPIPE: a stage that dies of SIGPIPE — or a Func that returns an error
+// SIGPIPE: a stage that dies of SIGPIPE — or a [Func] that returns an error
 // matching EPIPE or io.ErrClosedPipe — because the next stage stopped reading
 // (`yes | head -1`) has not failed. Precisely: the parent keeps its own copy
 // of the read end of the pipe from stage i to stage i+1 until stage i+1 has
@@ -105,7 +105,7 @@ func (p *Pipeline) String() string {
 // stdin but keeps running leaves the stage before it blocked, rather than
 // killed, until it exits.
 //
-// A Command that cannot start fails the run at once: the stages already
+// A [Command] that cannot start fails the run at once: the stages already
 // started are killed (their whole process trees) and reaped, no Func is
 // run, and the *Error names the program and matches fs.ErrNotExist or
 // fs.ErrPermission. When ctx ends, every stage's whole process tree is killed
@@ -119,8 +119,8 @@ func (p *Pipeline) Run(ctx context.Context) error {
 // Output runs the pipeline like Run and returns what the last stage wrote to
 // its stdout, which must not be set (Stdout must be nil). At most MaxBuffer
 // bytes are kept: once the output grows past that, every stage is killed and
-// Output returns the first MaxBuffer bytes with an *Error for the last stage
-// that matches childproc.ErrMaxBuffer. On any other error, the output
+// Output returns the first MaxBuffer bytes with an *[Error] for the last stage
+// that matches [childproc.ErrMaxBuffer]. On any other error, the output
 // produced until then is returned along with it.
 func (p *Pipeline) Output(ctx context.Context) ([]byte, error) {
 	if p.Stdout != nil {

@@ -9,8 +9,8 @@ import (
 	"github.com/spawnkit/spawnkit/shell"
 )
 
-// Stage is one step of a Pipeline: a program (Command, CommandWith) or a Go
-// function (Func). A Stage holds no state of a run, so one Stage may appear
+// Stage is one step of a [Pipeline]: a program ([Command], [CommandWith]) or a Go
+// function ([Func]). A Stage holds no state of a run, so one Stage may appear
 // in several pipelines and a pipeline may be run more than once.
 type Stage interface {
 	spec() *stage
@@ -42,16 +42,16 @@ func (s *stage) String() string {
 // Stdout) through an os.Pipe, so the bytes between two Command stages never
 // pass through Go.
 //
-// A program that cannot be started makes Run fail with an *Error for this
+// A program that cannot be started makes Run fail with an *[Error] for this
 // stage that matches fs.ErrNotExist or fs.ErrPermission, after the stages
 // already started were killed and reaped.
 func Command(name string, args ...string) Stage {
 	return CommandWith(nil, name, args...)
 }
 
-// CommandWith is Command with per-stage options: Dir, Env, ExtraEnv, Argv0,
+// CommandWith is [Command] with per-stage options: Dir, Env, ExtraEnv, Argv0,
 // Credential, ExtraFiles, Timeout, KillSignal and KillDelay apply as for
-// childproc.Spawn. Dir and Env, when set, replace the pipeline's; ExtraEnv is
+// [childproc.Spawn]. Dir and Env, when set, replace the pipeline's; ExtraEnv is
 // applied after the pipeline's ExtraEnv. Stdin, Stdout and Stderr are set by
 // the pipeline, and Shell, IPC, PTY, Detached, Input and MaxBuffer are
 // ignored. A nil opts is the same as a zero Options. opts is copied: later

@@ -12,7 +12,7 @@
 // /bin/sh -c, which expands $variables, $(commands), `commands`, globs and
 // ~, and interprets ; | & < > and the rest. Use it only when you need the
 // shell (pipes, redirections, a line written by a human) and build the line
-// from literal text you wrote plus values passed through Quote or Join:
+// from literal text you wrote plus values passed through [Quote] or [Join]:
 //
 //	line := "grep -c -- " + shell.Quote(pattern) + " " + shell.Quote(file) + " | sort"
 //	res, err := childproc.Exec(ctx, line, nil)
@@ -36,14 +36,14 @@
 //
 // # Split
 //
-// Split is the inverse of Join: Split(Join(args)) returns args for every
+// [Split] is the inverse of Join: Split(Join(args)) returns args for every
 // args free of NUL bytes. It follows sh's quoting and comment rules but
 // performs no expansion and knows no operators; see its documentation.
 //
 // # Lex
 //
-// Lex is the tokenizer under Split: with the same quoting rules, it also
+// [Lex] is the tokenizer under Split: with the same quoting rules, it also
 // finds sh's operators (| && ; > ...) and reports, for every word, where it
-// was written (Token.Pos, Token.Raw) and where sh would expand it
+// was written ([Token].Pos, Token.Raw) and where sh would expand it
 // (Token.Expansions). pipeline.Parse is built on it.
 package shell

@@ -15,7 +15,7 @@ const (
 	Operator
 )
 
-// A Token is one word or operator of a command line, as Lex finds it.
+// A Token is one word or operator of a command line, as [Lex] finds it.
 type Token struct {
 	Kind TokenKind
 
@@ -45,7 +45,7 @@ type Token struct {
 }
 
 // An Expansion is a character of a word that sh or bash would expand; see
-// Token.Expansions.
+// [Token].Expansions.
 type Expansion struct {
 	Pos    int  // byte offset of the character in the line
 	Quoted bool // it is inside double quotes (only $ and ` are expanded there)
@@ -53,7 +53,7 @@ type Expansion struct {
 
 // Reserved reports whether t would be taken as a reserved word by sh or
 // bash, rather than as the name of a program, if it began a command: it is
-// a Word written without any quoting, escaping or line continuation that
+// a [Word] written without any quoting, escaping or line continuation that
 // equals one of ! { } case coproc do done elif else esac fi for function if
 // in select then time until while. A quoted reserved word ('if') is an
 // ordinary word.
@@ -63,7 +63,7 @@ func (t Token) Reserved() bool {
 
 // Assignment returns NAME when t, at the start of a command, would be the
 // variable assignment NAME=value rather than the name of a program: t is a
-// Word that begins with an unquoted shell variable name (ASCII letters,
+// [Word] that begins with an unquoted shell variable name (ASCII letters,
 // digits and '_', not starting with a digit) directly followed by '='.
 // Otherwise it returns "". A word like 'FOO'=1 or FOO\=1, quoted before its
 // '=', is no assignment.
@@ -78,7 +78,7 @@ func (t Token) Assignment() string {
 }
 
 // Lex splits the command line s into words and operators the way sh's
-// tokenizer does, following the quoting and comment rules of Split (words
+// tokenizer does, following the quoting and comment rules of [Split] (words
 // and their Text are exactly those Split returns, if s has no operator).
 // In addition, an unquoted newline and every unquoted operator of sh or
 // bash ends the current word and is a token of its own, matched longest
@@ -89,9 +89,9 @@ func (t Token) Assignment() string {
 //
 // The digits of a redirection such as 2>&1 are a word of their own ("2").
 // Lex interprets nothing else: it reports where words would be expanded
-// (Token.Expansions) but expands nothing, and knows no grammar (reserved
-// words and assignments are words; see Token.Reserved and
-// Token.Assignment).
+// ([Token].Expansions) but expands nothing, and knows no grammar (reserved
+// words and assignments are words; see [Token.Reserved] and
+// [Token.Assignment]).
 //
 // On a syntax error (an unterminated quote, a trailing backslash; both are
 // found only at the end of s, with the errors Split returns), Lex returns

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Errors returned (wrapped) by Split; match them with errors.Is.
+// Errors returned (wrapped) by [Split]; match them with errors.Is.
 var (
 	// ErrUnterminatedQuote means a single or double quote is never closed.
 	ErrUnterminatedQuote = errors.New("shell: unterminated quote")
@@ -44,11 +44,11 @@ var (
 //
 // A line with no words (empty, only blanks or only a comment) yields an
 // empty slice and a nil error. An unterminated quote is an error matching
-// ErrUnterminatedQuote; a line ending in an unquoted backslash is an error
-// matching ErrTrailingBackslash (sh would keep the backslash; Split treats
+// [ErrUnterminatedQuote]; a line ending in an unquoted backslash is an error
+// matching [ErrTrailingBackslash] (sh would keep the backslash; Split treats
 // the line as truncated). On error Split returns a nil slice.
 //
-// Split is Lex without operators (; | & < > ( ) are ordinary characters
+// Split is [Lex] without operators (; | & < > ( ) are ordinary characters
 // and a newline is a separator): it returns the Text of each word.
 func Split(s string) ([]string, error) {
 	toks, err := lex(s, false)
@@ -122,7 +122,7 @@ func Quote(s string) string {
 	return b.String()
 }
 
-// Join quotes each of args with Quote and joins the results with single
+// Join quotes each of args with [Quote] and joins the results with single
 // spaces, giving a command line that sh splits back into exactly args.
 // Join of an empty or nil slice is the empty string; an empty argument
 // becomes a pair of single quotes, so it is not lost.
