@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"runtime"
@@ -258,4 +259,112 @@ func TestPTYCatEndOfInput(t *testing.T) {
 		require.Equal(t, "hello\r\nhello\r\n", string(bytes.ReplaceAll(out, []byte("^D\b\b"), nil)), "run %d", i)
 		collect(t, p)
 	}
+}
+
+func TestCancelRacingACleanExitIsNil(t *testing.T) {
+	runs := 1000
+	if testing.Short() {
+		runs = 200
+	}
+	errs := make(chan error, runs)
+	sem := make(chan struct{}, 4)
+	for i := range runs {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			p, err := childproc.Spawn(ctx, "true", nil, &childproc.Options{Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Ignore})
+			if err != nil {
+				errs <- err
+				return
+			}
+			// 0 to 2.5 ms: the cancel lands before, during and after the exit.
+			time.Sleep(time.Duration(i%26) * 100 * time.Microsecond)
+			cancel()
+			err = p.Wait()
+			var ee *childproc.ExitError
+			if errors.As(err, &ee) && ee.ExitCode == 0 && ee.Signal == 0 {
+				errs <- err
+				return
+			}
+			if err != nil && !errors.As(err, &ee) {
+				errs <- err
+				return
+			}
+			errs <- nil
+		}()
+	}
+	failures := 0
+	for range runs {
+		if err := <-errs; err != nil {
+			if failures++; failures <= 3 {
+				t.Errorf("a clean exit raced by cancel: %v", err)
+			}
+		}
+	}
+	assert.Zero(t, failures, "of %d runs", runs)
+}
+
+func TestKilledChildThatExitsZeroIsNotAnError(t *testing.T) {
+	// The child handles SIGTERM and exits 0: like Node's exec, not an error.
+	ctx, cancel := context.WithCancel(context.Background())
+	p, err := childproc.Spawn(ctx, "sh", []string{"-c", "trap 'exit 0' TERM; echo ready; while :; do sleep 0.05; done"}, &childproc.Options{Stdin: childproc.Ignore, Stderr: childproc.Ignore})
+	require.NoError(t, err)
+	line := make([]byte, 6)
+	_, err = io.ReadFull(p.Stdout, line)
+	require.NoError(t, err)
+	cancel()
+	require.NoError(t, p.Wait())
+	io.Copy(io.Discard, p.Stdout)
+	assert.Equal(t, []string{"spawn", "exit(code=0)", "close(code=0)"}, kinds(collect(t, p)))
+
+	// A MaxBuffer overflow stays an error whatever the status: the output was cut.
+	_, err = childproc.Exec(context.Background(), "trap 'exit 0' TERM; yes | head -c 100000; sleep 5", &childproc.Options{MaxBuffer: 10})
+	assert.ErrorIs(t, err, childproc.ErrMaxBuffer)
+}
+
+func TestStoppedTreeIsKilledWithoutEscalation(t *testing.T) {
+	marker := uniqueSleep()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// KillDelay < 0: no SIGKILL ever; only KillSignal and the SIGCONT after it.
+	p, err := childproc.Spawn(ctx, "sh", []string{"-c", "sleep " + marker + " & echo ready; wait"}, &childproc.Options{Stdin: childproc.Ignore, Stderr: childproc.Ignore, KillDelay: -1})
+	require.NoError(t, err)
+	line := make([]byte, 6)
+	_, err = io.ReadFull(p.Stdout, line)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return len(pidsRunning(marker)) == 1 }, 5*time.Second, 10*time.Millisecond)
+	grandchild := pidsRunning(marker)[0]
+	require.NoError(t, syscall.Kill(grandchild, syscall.SIGSTOP))
+	require.NoError(t, p.Signal(syscall.SIGSTOP))
+	require.Eventually(t, func() bool {
+		return procOf(t, p.Pid).State == 'T' && procOf(t, grandchild).State == 'T'
+	}, 5*time.Second, 10*time.Millisecond)
+	cancel()
+	var ee *childproc.ExitError
+	within(t, 20*time.Second, "Wait", func() { require.ErrorAs(t, p.Wait(), &ee) })
+	assert.Equal(t, syscall.SIGTERM, ee.Signal)
+	assert.True(t, ee.Killed)
+	waitGone(t, marker, 10*time.Second)
+	io.Copy(io.Discard, p.Stdout)
+	collect(t, p)
+}
+
+func TestTimeoutMatchesDeadlineExceeded(t *testing.T) {
+	_, err := childproc.Exec(context.Background(), "sleep 30", &childproc.Options{Timeout: 50 * time.Millisecond})
+	var ee *childproc.ExitError
+	require.ErrorAs(t, err, &ee)
+	assert.True(t, ee.TimedOut)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.NotErrorIs(t, err, context.Canceled)
+	assert.Contains(t, err.Error(), "timed out after 50ms, signal 15 (terminated)")
+
+	p, err := childproc.Spawn(context.Background(), "sleep", []string{"30"}, &childproc.Options{Timeout: 50 * time.Millisecond, Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Ignore})
+	require.NoError(t, err)
+	err = p.Wait()
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	require.ErrorAs(t, err, &ee)
+	assert.True(t, ee.TimedOut)
+	collect(t, p)
 }

@@ -35,12 +35,16 @@ func (notProgramError) Is(target error) bool { return target == syscall.ENOEXEC 
 
 // ExitError reports a child that did not exit with status 0: a non-zero exit
 // code, a signal, a timeout, a cancelled context or a MaxBuffer overflow.
+// A child that exited with status 0 and no signal is not an error even when
+// a Timeout or cancel of ours raced its exit (the signal reached nothing
+// but a zombie), as with Node's exec; a MaxBuffer overflow is, since the
+// output was cut.
 type ExitError struct {
 	Command  string         // the command line as a shell would run it (see Process.String)
 	ExitCode int            // -1 when killed by a signal
 	Signal   syscall.Signal // the signal that ended it, or 0
 	Killed   bool           // we killed it (timeout, cancel, MaxBuffer)
-	TimedOut bool           // Options.Timeout fired
+	TimedOut bool           // Options.Timeout fired; the error then matches context.DeadlineExceeded
 	Stdout   []byte         // Exec/ExecFile: what was captured before it ended
 	Stderr   []byte         // Exec/ExecFile: what was captured before it ended
 	Combined []byte         // Exec/ExecFile with Options.Combined: both, in arrival order
@@ -81,9 +85,11 @@ func (e *ExitError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns ErrMaxBuffer after an overflow and the context's error
-// (context.Canceled or context.DeadlineExceeded) after a cancellation, so
-// errors.Is works on either; otherwise nil.
+// Unwrap returns ErrMaxBuffer after an overflow, the ctx's cause
+// (context.Canceled, context.DeadlineExceeded or what was given to
+// context.WithCancelCause) after the ctx ended, and
+// context.DeadlineExceeded after Options.Timeout fired, so errors.Is works
+// on each; otherwise nil.
 func (e *ExitError) Unwrap() error { return e.cause }
 
 // lastLine returns the last non-empty line of b, at most 200 bytes of it.

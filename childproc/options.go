@@ -45,8 +45,8 @@ type Options struct {
 	// Credential runs the child as another user (needs privileges).
 	Credential *syscall.Credential
 
-	Timeout    time.Duration  // kill the whole tree after this long (0 = never)
-	KillSignal syscall.Signal // signal for Timeout, ctx cancel and MaxBuffer; default SIGTERM
+	Timeout    time.Duration  // kill the whole tree after this long (0 = never); the error matches context.DeadlineExceeded
+	KillSignal syscall.Signal // signal for Timeout, ctx cancel and MaxBuffer, followed by SIGCONT so that a stopped process gets it; default SIGTERM
 	KillDelay  time.Duration  // then SIGKILL if anything is still alive; default 5s; <0 = never
 
 	// MaxBuffer is, for Exec and ExecFile, the most bytes kept of stdout and

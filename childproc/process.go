@@ -113,13 +113,17 @@ func (p *Process) result() error {
 }
 
 // exitError returns the *ExitError describing how the child ended, or nil
-// when it exited with status 0 by itself. Call it only after exited.
+// when it exited with status 0 and no signal. That holds even when a kill
+// of ours raced its exit (the signal reached a zombie, or the child handled
+// it and exited 0), as with Node's exec; only a MaxBuffer overflow is an
+// error whatever the status, since the output was cut. Call it only after
+// exited.
 func (p *Process) exitError() *ExitError {
 	p.mu.Lock()
 	killed, timedOut, cause := p.killed, p.timedOut, p.cause
 	p.mu.Unlock()
 	st := StatusOf(p.state)
-	if st.Success() && !killed {
+	if st.Success() && !(killed && errors.Is(cause, ErrMaxBuffer)) {
 		return nil
 	}
 	return &ExitError{
@@ -242,6 +246,11 @@ func (p *Process) terminate(cause error, timedOut bool) {
 	if err := p.tree.signal(p.killSignal); err != nil {
 		p.emit(Event{Kind: EventError, Err: fmt.Errorf("childproc: kill %s (pid %d): %w", p.command, p.Pid, err)})
 	}
+	if p.killSignal != syscall.SIGKILL && p.killSignal != syscall.SIGCONT {
+		// A stopped process (SIGSTOP, Ctrl-Z) keeps KillSignal pending
+		// until it is continued, as systemd does it.
+		p.tree.signal(syscall.SIGCONT)
+	}
 	if p.killDelay < 0 {
 		p.tree.release()
 		close(p.treeDone)
@@ -315,7 +324,7 @@ func (p *Process) watch(ctx context.Context) {
 			p.terminate(context.Cause(ctx), false)
 			return
 		case <-timeout:
-			p.terminate(nil, true)
+			p.terminate(context.DeadlineExceeded, true)
 			return
 		}
 	}
