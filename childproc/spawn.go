@@ -303,8 +303,7 @@ func (s *starter) stdio(p *Process, i int, std Stdio) (*os.File, error) {
 			}
 			dst = countingWriter{dst, n}
 		}
-		// The copy refers to the queue, not to p: a grandchild holding the
-		// pipe (KillDelay < 0) must not keep the Process reachable.
+		// The copy ends at most KillDelay after the exit (see drainOwned).
 		owned, events, command := &p.owned, p.sh.events, p.command
 		s.pumps = append(s.pumps, func() {
 			defer owned.Done()
