@@ -115,116 +115,145 @@ var operators = []string{
 // lex is Lex, with operators recognised only when ops is set (Split does
 // not).
 func lex(s string, ops bool) ([]Token, error) {
-	var (
-		toks []Token
-		text []byte      // the current word's text
-		pos  = -1        // the current word's first byte; -1 between words
-		exps []Expansion // the current word's expansions
-	)
-	begin := func(i int) {
-		if pos < 0 {
-			pos = i
-		}
-	}
-	end := func(i int) {
-		if pos < 0 {
-			return
-		}
-		toks = append(toks, Token{Kind: Word, Text: string(text), Raw: s[pos:i], Pos: pos, End: i, Expansions: exps})
-		text, pos, exps = text[:0], -1, nil
-	}
-	operator := func(i, n int) {
-		end(i)
-		toks = append(toks, Token{Kind: Operator, Text: s[i : i+n], Raw: s[i : i+n], Pos: i, End: i + n})
-	}
+	l := &lexer{s: s, ops: ops, pos: -1}
 	for i := 0; i < len(s); {
-		c := s[i]
-		switch {
+		var err error
+		switch c := s[i]; {
 		case c == ' ' || c == '\t' || c == '\n' && !ops:
-			end(i)
+			l.end(i)
 			i++
 		case c == '\n':
-			operator(i, 1)
+			l.operator(i, 1)
 			i++
-		case c == '#' && pos < 0:
-			// A comment, up to the newline (which is not part of it).
-			if j := strings.IndexByte(s[i:], '\n'); j >= 0 {
-				i += j
-			} else {
-				i = len(s)
-			}
+		case c == '#' && l.pos < 0:
+			i = l.comment(i)
 		case c == '\\':
-			switch {
-			case i+1 == len(s):
-				begin(i)
-				end(len(s))
-				return toks, fmt.Errorf("%w: nothing follows the backslash at byte %d of %s", ErrTrailingBackslash, i, abbrev(s))
-			case s[i+1] == '\n':
-				// A line continuation: removed; it neither starts nor ends a word.
-			default:
-				begin(i)
-				text = append(text, s[i+1])
-			}
-			i += 2
+			i, err = l.backslash(i)
 		case c == '\'':
-			begin(i)
-			j := strings.IndexByte(s[i+1:], '\'')
-			if j < 0 {
-				text = append(text, s[i+1:]...)
-				end(len(s))
-				return toks, fmt.Errorf("%w: the single quote at byte %d of %s is never closed", ErrUnterminatedQuote, i, abbrev(s))
-			}
-			text = append(text, s[i+1:i+1+j]...)
-			i += j + 2
+			i, err = l.singleQuoted(i)
 		case c == '"':
-			begin(i)
-			open := i
-			for i++; ; {
-				if i == len(s) {
-					end(len(s))
-					return toks, fmt.Errorf("%w: the double quote at byte %d of %s is never closed", ErrUnterminatedQuote, open, abbrev(s))
-				}
-				d := s[i]
-				if d == '"' {
-					i++
-					break
-				}
-				if d == '\\' && i+1 < len(s) {
-					switch e := s[i+1]; e {
-					case '\n':
-						i += 2
-						continue
-					case '$', '`', '"', '\\':
-						text = append(text, e)
-						i += 2
-						continue
-					}
-					// Otherwise the backslash is kept and the next byte read
-					// as usual.
-				}
-				if d == '$' || d == '`' {
-					exps = append(exps, Expansion{Pos: i, Quoted: true})
-				}
-				text = append(text, d)
-				i++
-			}
+			i, err = l.doubleQuoted(i)
 		case ops && strings.IndexByte("|&;()<>", c) >= 0:
 			for _, op := range operators {
 				if strings.HasPrefix(s[i:], op) {
-					operator(i, len(op))
+					l.operator(i, len(op))
 					i += len(op)
 					break
 				}
 			}
 		default:
-			if strings.IndexByte("$`*?[{}", c) >= 0 || c == '~' && pos < 0 {
-				exps = append(exps, Expansion{Pos: i})
+			if strings.IndexByte("$`*?[{}", c) >= 0 || c == '~' && l.pos < 0 {
+				l.exps = append(l.exps, Expansion{Pos: i})
 			}
-			begin(i)
-			text = append(text, c)
+			l.begin(i)
+			l.text = append(l.text, c)
+			i++
+		}
+		if err != nil {
+			l.end(len(s))
+			return l.toks, err
+		}
+	}
+	l.end(len(s))
+	return l.toks, nil
+}
+
+// lexer is the state of lex: the tokens found so far and the word being
+// read, if any.
+type lexer struct {
+	s    string
+	ops  bool
+	toks []Token
+	text []byte      // the current word's text
+	pos  int         // the current word's first byte; -1 between words
+	exps []Expansion // the current word's expansions
+}
+
+// begin starts a word at s[i] unless one is being read.
+func (l *lexer) begin(i int) {
+	if l.pos < 0 {
+		l.pos = i
+	}
+}
+
+// end ends the current word, if any, just before s[i].
+func (l *lexer) end(i int) {
+	if l.pos < 0 {
+		return
+	}
+	l.toks = append(l.toks, Token{Kind: Word, Text: string(l.text), Raw: l.s[l.pos:i], Pos: l.pos, End: i, Expansions: l.exps})
+	l.text, l.pos, l.exps = l.text[:0], -1, nil
+}
+
+// operator ends the current word and adds the operator s[i:i+n].
+func (l *lexer) operator(i, n int) {
+	l.end(i)
+	op := l.s[i : i+n]
+	l.toks = append(l.toks, Token{Kind: Operator, Text: op, Raw: op, Pos: i, End: i + n})
+}
+
+// comment skips the comment at s[i] up to the newline that ends it (which
+// is not part of it) and returns the offset of that newline.
+func (l *lexer) comment(i int) int {
+	if j := strings.IndexByte(l.s[i:], '\n'); j >= 0 {
+		return i + j
+	}
+	return len(l.s)
+}
+
+// backslash reads the unquoted backslash at s[i] and the byte it escapes,
+// and returns the offset after them.
+func (l *lexer) backslash(i int) (int, error) {
+	switch {
+	case i+1 == len(l.s):
+		l.begin(i)
+		return len(l.s), fmt.Errorf("%w: nothing follows the backslash at byte %d of %s", ErrTrailingBackslash, i, abbrev(l.s))
+	case l.s[i+1] == '\n':
+		// A line continuation: removed; it neither starts nor ends a word.
+	default:
+		l.begin(i)
+		l.text = append(l.text, l.s[i+1])
+	}
+	return i + 2, nil
+}
+
+// singleQuoted reads the single-quoted string at s[i] and returns the
+// offset after it.
+func (l *lexer) singleQuoted(i int) (int, error) {
+	l.begin(i)
+	j := strings.IndexByte(l.s[i+1:], '\'')
+	if j < 0 {
+		l.text = append(l.text, l.s[i+1:]...)
+		return len(l.s), fmt.Errorf("%w: the single quote at byte %d of %s is never closed", ErrUnterminatedQuote, i, abbrev(l.s))
+	}
+	l.text = append(l.text, l.s[i+1:i+1+j]...)
+	return i + j + 2, nil
+}
+
+// doubleQuoted reads the double-quoted string at s[i] and returns the
+// offset after it.
+func (l *lexer) doubleQuoted(open int) (int, error) {
+	l.begin(open)
+	s := l.s
+	for i := open + 1; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '"':
+			return i + 1, nil
+		case c == '\\' && i+1 < len(s) && s[i+1] == '\n':
+			i += 2
+		case c == '\\' && i+1 < len(s) && strings.IndexByte("$`\"\\", s[i+1]) >= 0:
+			l.text = append(l.text, s[i+1])
+			i += 2
+		default:
+			// Before any other byte, a backslash is kept and the byte is
+			// read as usual.
+			if c == '$' || c == '`' {
+				l.exps = append(l.exps, Expansion{Pos: i, Quoted: true})
+			}
+			l.text = append(l.text, c)
 			i++
 		}
 	}
-	end(len(s))
-	return toks, nil
+	return len(s), fmt.Errorf("%w: the double quote at byte %d of %s is never closed", ErrUnterminatedQuote, open, abbrev(s))
 }
