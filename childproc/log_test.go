@@ -175,3 +175,22 @@ func TestLoggerSignalWithoutName(t *testing.T) {
 	assert.Equal(t, slog.String("signal", "signal 40"), ee.Status().Attr())
 	assert.Equal(t, slog.Int("code", 3), childproc.ExitStatus{Code: 3}.Attr())
 }
+
+func TestLoggerOneWriterForBothStreamsCountsBothAsStdout(t *testing.T) {
+	var rec testkit.LogRecorder
+	var out testkit.SyncBuffer
+	p, err := childproc.Spawn(context.Background(), "sh", []string{"-c", "printf abc; printf de >&2"}, &childproc.Options{
+		Logger: rec.Logger(), Stdout: childproc.Writer(&out), Stderr: childproc.Writer(&out), Stdin: childproc.Ignore,
+	})
+	require.NoError(t, err)
+	require.NoError(t, p.Wait())
+	require.Equal(t, "abcde", out.String())
+	records := rec.Records(t)
+	require.Len(t, records, 2, rec.String())
+	takeDuration(t, records[1])
+	assert.Equal(t, map[string]any{
+		"level": "INFO", "msg": "exit", "cmd": "sh -c 'printf abc; printf de >&2'", "pid": float64(p.Pid),
+		"code": float64(0), "stdout": float64(5),
+	}, records[1])
+	collect(t, p)
+}

@@ -98,9 +98,10 @@ type Options struct {
 	//     reaped), stdout and stderr (bytes the library read from the
 	//     stream: the whole output for Exec and ExecFile, past MaxBuffer
 	//     too, and for Writer stdio; left out for streams the library does
-	//     not read: Pipe, PTY, Inherit, Ignore, File). It is at Info when
-	//     the child exited with status 0 by itself, and at Warn, with err
-	//     (what Wait returns), otherwise.
+	//     not read: Pipe, PTY, Inherit, Ignore, File; when Stdout and Stderr
+	//     are the same Writer they share one pipe, and stdout counts both).
+	//     It is at Info when the child exited with status 0 by itself, and
+	//     at Warn, with err (what Wait returns), otherwise.
 	Logger *slog.Logger
 }
 
