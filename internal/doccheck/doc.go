@@ -1,0 +1,4 @@
+// Package doccheck holds the tests that keep the documentation true: every
+// Go identifier docs/NODE.md names exists, and every Node.js child_process
+// and cluster name it must map is there. It has no code of its own.
+package doccheck
