@@ -3,16 +3,16 @@
 //
 // Four entry points cover the common cases:
 //
-//   - Spawn starts a program and streams its stdio; its Events channel
+//   - [Spawn] starts a program and streams its stdio; its Events channel
 //     reports spawn, message, exit, error, disconnect and close in Node's order.
-//   - Exec runs a command line through /bin/sh and returns its buffered output.
-//   - ExecFile runs a program without a shell and returns its buffered output.
-//   - Fork re-executes the running binary in a registered role, with a JSON
-//     message channel that speaks Node's fork() protocol (see Register and Init).
+//   - [Exec] runs a command line through /bin/sh and returns its buffered output.
+//   - [ExecFile] runs a program without a shell and returns its buffered output.
+//   - [Fork] re-executes the running binary in a registered role, with a JSON
+//     message channel that speaks Node's fork() protocol (see [Register] and [Init]).
 //
 // Every child is started in a way that lets the whole tree it creates be
 // signalled: it leads its own process group (unless its stdin is inherited
-// from a terminal, see Options), and a kill caused by a Timeout, a cancelled
+// from a terminal, see [Options]), and a kill caused by a Timeout, a cancelled
 // context or a MaxBuffer overflow reaches its grandchildren too: first
 // KillSignal, then SIGKILL after KillDelay. A grandchild that keeps an output
 // pipe open never makes Wait, Exec or ExecFile hang longer than KillDelay.

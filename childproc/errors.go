@@ -21,8 +21,8 @@ var (
 	ErrDisconnected = errors.New("childproc: IPC channel disconnected")
 )
 
-// ErrNotProgram is matched (errors.Is) by the error of a Spawn, Exec,
-// ExecFile or Fork whose program is an executable file the kernel cannot
+// ErrNotProgram is matched (errors.Is) by the error of a [Spawn], [Exec],
+// [ExecFile] or [Fork] whose program is an executable file the kernel cannot
 // run: not a binary for this machine and not a script starting with "#!"
 // (execve's ENOEXEC, which it also matches). Unlike a shell, spawnkit does
 // not retry such a file as a shell script.
@@ -54,7 +54,7 @@ type ExitError struct {
 	cause   error // ErrMaxBuffer or the context's error, for errors.Is
 }
 
-// Status returns the exit code and signal as an ExitStatus.
+// Status returns the exit code and signal as an [ExitStatus].
 func (e *ExitError) Status() ExitStatus { return ExitStatus{Code: e.ExitCode, Signal: e.Signal} }
 
 // Error reads like Node's "Command failed: CMD", with the package's prefix,
@@ -85,10 +85,10 @@ func (e *ExitError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns ErrMaxBuffer after an overflow, the ctx's cause
+// Unwrap returns [ErrMaxBuffer] after an overflow, the ctx's cause
 // (context.Canceled, context.DeadlineExceeded or what was given to
 // context.WithCancelCause) after the ctx ended, and
-// context.DeadlineExceeded after Options.Timeout fired, so errors.Is works
+// context.DeadlineExceeded after [Options].Timeout fired, so errors.Is works
 // on each; otherwise nil.
 func (e *ExitError) Unwrap() error { return e.cause }
 

@@ -8,7 +8,7 @@ import (
 	"github.com/spawnkit/spawnkit/ipc"
 )
 
-// EventKind says what happened to a Process.
+// EventKind says what happened to a [Process].
 type EventKind int
 
 const (
@@ -41,7 +41,7 @@ func (k EventKind) String() string {
 	return fmt.Sprintf("EventKind(%d)", int(k))
 }
 
-// Event is one thing that happened to a Process; see EventKind for which
+// Event is one thing that happened to a [Process]; see [EventKind] for which
 // fields each kind sets.
 type Event struct {
 	Kind     EventKind

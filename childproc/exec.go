@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Result is the buffered output of Exec or ExecFile.
+// Result is the buffered output of [Exec] or [ExecFile].
 type Result struct {
 	Stdout   []byte
 	Stderr   []byte
@@ -17,17 +17,17 @@ type Result struct {
 	Duration time.Duration // from the start until the child was reaped
 }
 
-// Exec runs command through a shell (Options.Shell, or /bin/sh) as
+// Exec runs command through a shell ([Options].Shell, or /bin/sh) as
 // `sh -c COMMAND` and waits for it, keeping up to MaxBuffer bytes of stdout
 // and of stderr. Only Quote (package shell) untrusted values into command,
-// or use ExecFile, which involves no shell at all.
+// or use [ExecFile], which involves no shell at all.
 //
 // A non-zero exit, a signal, a Timeout, a cancelled ctx or a MaxBuffer
-// overflow returns an *ExitError carrying the output captured so far, along
-// with the Result. Timeout, cancel and overflow kill the whole tree the
+// overflow returns an *[ExitError] carrying the output captured so far, along
+// with the [Result]. Timeout, cancel and overflow kill the whole tree the
 // shell started. A grandchild that keeps the output open delays the return
 // by at most KillDelay after the shell exits. Options.IPC and Options.PTY
-// are not supported here (use Spawn).
+// are not supported here (use [Spawn]).
 func Exec(ctx context.Context, command string, opts *Options) (*Result, error) {
 	sh := "/bin/sh"
 	if opts != nil && opts.Shell != "" {
@@ -37,7 +37,7 @@ func Exec(ctx context.Context, command string, opts *Options) (*Result, error) {
 }
 
 // ExecFile runs file with args, without a shell, and waits for it; it
-// behaves as Exec otherwise. file is looked up in PATH unless it holds a
+// behaves as [Exec] otherwise. file is looked up in PATH unless it holds a
 // slash. Arguments reach the program exactly as given: no word splitting,
 // no globbing, no variable expansion.
 func ExecFile(ctx context.Context, file string, args []string, opts *Options) (*Result, error) {

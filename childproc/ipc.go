@@ -22,11 +22,11 @@ func (s *starter) openIPC() error {
 	return nil
 }
 
-// Send sends v to the child as one JSON message (an ipc.Message or
+// Send sends v to the child as one JSON message (an [ipc.Message] or
 // json.RawMessage is sent as is). It blocks while the child is not reading
-// and the socket is full. It returns ErrNoChannel for a process started
-// without IPC and an error matching ErrDisconnected once the channel
-// closed; a failure is also reported as an EventError.
+// and the socket is full. It returns [ErrNoChannel] for a process started
+// without IPC and an error matching [ErrDisconnected] once the channel
+// closed; a failure is also reported as an [EventError].
 func (p *Process) Send(v any) error {
 	s := p.channel
 	if s == nil {
@@ -39,7 +39,7 @@ func (p *Process) Send(v any) error {
 }
 
 // SendFile sends v with an open file or socket f, which the child receives
-// from ipc.Channel.RecvFile (a Node child gets it as the handle of its
+// from [ipc.Channel.RecvFile] (a Node child gets it as the handle of its
 // 'message' event). f stays the caller's; it may be closed once SendFile
 // returns. Errors are as for Send.
 func (p *Process) SendFile(v any, f *os.File) error {
@@ -70,9 +70,9 @@ func (p *Process) sendErr(err error) error {
 }
 
 // Disconnect closes the IPC channel: the child sees its end close (Node's
-// 'disconnect' event) and EventDisconnect follows. Messages already
+// 'disconnect' event) and [EventDisconnect] follows. Messages already
 // received stay in Events; those the child sends later are dropped. It
-// returns ErrNoChannel without IPC and ErrDisconnected when the channel was
+// returns [ErrNoChannel] without IPC and [ErrDisconnected] when the channel was
 // already closed. It never waits for Events to be read.
 func (p *Process) Disconnect() error {
 	s := p.channel

@@ -11,7 +11,7 @@ import (
 	"github.com/spawnkit/spawnkit/shell"
 )
 
-// The messages of the records Options.Logger receives (see its doc).
+// The messages of the records [Options].Logger receives (see its doc).
 const (
 	logSpawn       = "spawn"
 	logSpawnFailed = "spawn failed"
@@ -69,7 +69,7 @@ func (p *Process) logExited() {
 	l.LogAttrs(context.Background(), level, logExit, attrs...)
 }
 
-// Attr returns the attribute by which Options.Logger, and the Loggers of
+// Attr returns the attribute by which [Options].Logger, and the Loggers of
 // packages pool and cluster, report s: code=N (an Int), or signal=NAME (a
 // String, "SIGKILL"; "signal N" for a signal without a name) when a
 // signal ended the process.

@@ -15,9 +15,9 @@ import (
 // library. A PATH that is set but empty searches nothing.
 const DefaultPath = "/usr/bin:/bin"
 
-// LookPath returns the file that Spawn, Exec, ExecFile and Fork would run
+// LookPath returns the file that [Spawn], [Exec], [ExecFile] and [Fork] would run
 // for name in a child whose environment is env (nil means the parent's,
-// os.Environ(), as for Options.Env), following exactly their rules:
+// os.Environ(), as for [Options].Env), following exactly their rules:
 //
 //   - "", "." and ".." are refused before any search (as os/exec does since
 //     CVE-2025-47906): the error matches fs.ErrNotExist and exec.ErrNotFound.
@@ -27,7 +27,7 @@ const DefaultPath = "/usr/bin:/bin"
 //     missing file matches fs.ErrNotExist; a directory or a file without
 //     execute permission matches fs.ErrPermission.
 //   - Otherwise each directory of env's PATH is searched in order, or of
-//     DefaultPath when env has no PATH. An empty entry means ".". The first
+//     [DefaultPath] when env has no PATH. An empty entry means ".". The first
 //     regular file the kernel lets this process execute wins (access(2)
 //     with X_OK against the effective ids, so a file executable by its
 //     owner only, or on a noexec mount, is skipped and the search goes on).
@@ -37,7 +37,7 @@ const DefaultPath = "/usr/bin:/bin"
 //   - No match is an error matching fs.ErrNotExist and exec.ErrNotFound.
 //
 // LookPath cannot tell whether the file is a program the kernel knows how
-// to start; running one that is not fails with ErrNotProgram.
+// to start; running one that is not fails with [ErrNotProgram].
 func LookPath(name string, env []string) (string, error) {
 	if env == nil {
 		env = os.Environ()

@@ -13,7 +13,7 @@ import (
 	"github.com/spawnkit/spawnkit/ipc"
 )
 
-// Process is a running (or finished) child started by Spawn or Fork.
+// Process is a running (or finished) child started by [Spawn] or [Fork].
 //
 // Its methods are safe for concurrent use. Wait, ExitCode and Events may be
 // used in any combination: Wait never depends on Events being read.
@@ -70,7 +70,7 @@ type Process struct {
 }
 
 // Events returns the channel of everything that happens to the child:
-// EventSpawn first, EventClose last, then the channel is closed. Nothing
+// [EventSpawn] first, [EventClose] last, then the channel is closed. Nothing
 // the library does waits for it to be read: events that find the channel
 // full are queued, in order, so it may be read late, or not at all.
 //
@@ -78,22 +78,22 @@ type Process struct {
 // the channel is not read further once a message waits for room, so the
 // child's sends block once the socket is full, never the parent's calls.
 // Once the child has exited, what is left on the channel is read without
-// waiting. Messages that arrive after the ctx given to Spawn ended or
+// waiting. Messages that arrive after the ctx given to [Spawn] ended or
 // after Disconnect are dropped unless they fit in the channel at once.
 //
 // Once Events has been called, the caller may hold the channel without the
-// Process, so events are kept for it until the channel is read to the end.
+// [Process], so events are kept for it until the channel is read to the end.
 func (p *Process) Events() <-chan Event {
 	p.sh.events.taken.Store(true)
 	return p.sh.events.ch
 }
 
-// Wait waits for the child to exit and for the copies into Writer stdio to
+// Wait waits for the child to exit and for the copies into [Writer] stdio to
 // finish (at most KillDelay after the exit, in case a grandchild holds an
 // output open). After a kill by Timeout, ctx or MaxBuffer it also waits
 // until nothing of the child's tree runs any more (SIGKILL after
 // KillDelay), so no process, goroutine or fd of it outlives Wait. It returns nil when the child exited with status 0 and was
-// not killed by us, and an *ExitError otherwise. Wait may be called any
+// not killed by us, and an *[ExitError] otherwise. Wait may be called any
 // number of times from any goroutine; it never reads Events.
 func (p *Process) Wait() error {
 	<-p.exited
@@ -139,7 +139,7 @@ func (p *Process) exitError() *ExitError {
 }
 
 // ExitCode returns the child's exit code: -1 while it runs and when a
-// signal ended it (Node's exitCode; ExitStatus tells the two apart).
+// signal ended it (Node's exitCode; [ExitStatus] tells the two apart).
 func (p *Process) ExitCode() int {
 	st, _ := p.ExitStatus()
 	return st.Code
@@ -158,21 +158,21 @@ func (p *Process) ExitStatus() (ExitStatus, bool) {
 }
 
 // Args returns the argument list the child was started with, argv[0]
-// included (Options.Argv0 when set), as Node's spawnargs: with
+// included ([Options].Argv0 when set), as Node's spawnargs: with
 // Options.Shell it is the shell, "-c" and the command line. The caller may
 // modify the returned slice.
 func (p *Process) Args() []string { return append([]string(nil), p.args...) }
 
 // Path returns the file that was executed: the program as found in PATH
-// (see LookPath), or the name as given when it holds a slash; with
-// Options.Shell, the shell. Node's spawnfile is the name before the PATH
+// (see [LookPath]), or the name as given when it holds a slash; with
+// [Options].Shell, the shell. Node's spawnfile is the name before the PATH
 // lookup; the name is Args()[0] unless Argv0 replaced it.
 func (p *Process) Path() string { return p.path }
 
 // String returns the command line as a shell would run it, the form every
-// error of the Process names: the name and arguments given to Spawn quoted
-// with shell.Join (so "sh -c 'echo done; exit 3'" pastes back into a
-// shell), or, with Options.Shell, the command line given to the shell as it
+// error of the [Process] names: the name and arguments given to [Spawn] quoted
+// with [shell.Join] (so "sh -c 'echo done; exit 3'" pastes back into a
+// shell), or, with [Options].Shell, the command line given to the shell as it
 // is. Argv0 does not change it.
 func (p *Process) String() string { return p.command }
 
@@ -181,8 +181,8 @@ func (p *Process) String() string { return p.command }
 // there. A child that was already reaped is an error wrapping
 // os.ErrProcessDone, and the signal reaches nothing (never a process that
 // reused the pid). Any other failure is returned and reported as an
-// EventError too. A child ended by a signal sent this way is not Killed in
-// its ExitError: the caller knows why it ended.
+// [EventError] too. A child ended by a signal sent this way is not Killed in
+// its [ExitError]: the caller knows why it ended.
 func (p *Process) Signal(sig syscall.Signal) error {
 	err := p.proc.Signal(sig)
 	if err == nil {
@@ -200,7 +200,7 @@ func (p *Process) Signal(sig syscall.Signal) error {
 // without the KillSignal step). It returns once the signal was sent, not
 // once the processes are gone; Wait waits for the child. Killing a child
 // that was already reaped is an error wrapping os.ErrProcessDone and
-// signals nothing. As with Signal, the ExitError of a child ended this way
+// signals nothing. As with Signal, the [ExitError] of a child ended this way
 // is not Killed.
 func (p *Process) Kill() error {
 	p.mu.Lock()
@@ -222,7 +222,7 @@ func (p *Process) Kill() error {
 	return err
 }
 
-// Unref stops tracking the child: the end of the ctx given to Spawn no
+// Unref stops tracking the child: the end of the ctx given to [Spawn] no
 // longer kills it, so a Detached child outlives the parent. A child that is
 // not Detached still receives SIGKILL when the parent process dies. Timeout
 // still applies. Unref may be called more than once.

@@ -20,11 +20,11 @@ import (
 )
 
 // Spawn starts name with args and returns at once; the child's stdio is
-// streamed as Options say (Pipe by default: read Process.Stdout and
+// streamed as [Options] say ([Pipe] by default: read [Process].Stdout and
 // Process.Stderr, write and close Process.Stdin).
 //
-// name is looked up as LookPath does, in the PATH of the child's
-// environment (DefaultPath when it has none) unless it holds a slash; "",
+// name is looked up as [LookPath] does, in the PATH of the child's
+// environment ([DefaultPath] when it has none) unless it holds a slash; "",
 // "." and ".." are refused, and so is a match only reachable through a
 // relative PATH entry such as "." (exec.ErrDot). A name holding a slash is
 // relative to Options.Dir. With Options.Shell, name and args are joined
@@ -35,11 +35,11 @@ import (
 // fs.ErrNotExist; a file that may not be executed (no execute permission,
 // a directory, a noexec mount) matches fs.ErrPermission; an executable
 // file the kernel cannot run (neither a binary for this machine nor a
-// script starting with "#!") matches ErrNotProgram. If ctx is already done, Spawn starts nothing and
+// script starting with "#!") matches [ErrNotProgram]. If ctx is already done, Spawn starts nothing and
 // returns ctx's error. When ctx ends later the child's whole tree is killed
 // (KillSignal, then SIGKILL after KillDelay) unless Unref was called.
 //
-// Read every Pipe output to EOF or Close it: EventClose waits for that.
+// Read every Pipe output to EOF or Close it: [EventClose] waits for that.
 func Spawn(ctx context.Context, name string, args []string, opts *Options) (*Process, error) {
 	return start(ctx, name, args, opts, nil)
 }

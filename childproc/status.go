@@ -13,7 +13,7 @@ type ExitStatus struct {
 	Signal syscall.Signal // the signal that ended it; 0 when it exited by itself
 }
 
-// StatusOf returns the ExitStatus that state records; a nil state (a
+// StatusOf returns the [ExitStatus] that state records; a nil state (a
 // process not waited for) is Code -1 with no Signal.
 func StatusOf(state *os.ProcessState) ExitStatus {
 	if state == nil {

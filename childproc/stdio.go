@@ -18,8 +18,8 @@ const (
 )
 
 // Stdio says where one of a child's standard streams goes. The zero value is
-// Pipe for Spawn, /dev/null (stdin) and a capture buffer (stdout, stderr)
-// for Exec and ExecFile, and Inherit for Fork, as in Node.
+// [Pipe] for [Spawn], /dev/null (stdin) and a capture buffer (stdout, stderr)
+// for [Exec] and [ExecFile], and [Inherit] for [Fork], as in Node.
 type Stdio struct {
 	kind stdioKind
 	file *os.File
@@ -39,8 +39,8 @@ var (
 
 // File gives the child f itself (a file, a pipe end, a socket); the child
 // reads or writes it directly and the bytes never pass through the parent.
-// The caller keeps ownership of f and may close it once Spawn returns.
-// A nil f is the same as Ignore.
+// The caller keeps ownership of f and may close it once [Spawn] returns.
+// A nil f is the same as [Ignore].
 func File(f *os.File) Stdio {
 	if f == nil {
 		return Ignore

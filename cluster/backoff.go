@@ -9,8 +9,8 @@ import "time"
 // deaths within Window are a crash loop, after which the caller should stop
 // restarting. Deaths older than Window are forgotten.
 //
-// A zero field takes the matching default (DefaultRestartDelay,
-// DefaultMaxRestartDelay, DefaultCrashLimit, DefaultCrashWindow). A
+// A zero field takes the matching default ([DefaultRestartDelay],
+// [DefaultMaxRestartDelay], [DefaultCrashLimit], [DefaultCrashWindow]). A
 // Backoff is not safe for concurrent use.
 type Backoff struct {
 	Delay    time.Duration

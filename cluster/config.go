@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Defaults for the zero fields of Config.
+// Defaults for the zero fields of [Config].
 const (
 	DefaultShutdownTimeout   = 30 * time.Second
 	DefaultReadyTimeout      = 30 * time.Second
@@ -21,7 +21,7 @@ const (
 )
 
 // Config describes a cluster. The zero value of every field is a sensible
-// default; only Worker is required by Run.
+// default; only Worker is required by [Run].
 type Config struct {
 	// Workers is the number of worker processes; 0 means runtime.NumCPU().
 	Workers int

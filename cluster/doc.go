@@ -3,10 +3,10 @@
 // module, built on package childproc (process management) and package ipc
 // (the message channel).
 //
-// The program calls Run from main. In the first process (the primary) Run
-// starts Config.Workers copies of the running executable; in each of those
+// The program calls [Run] from main. In the first process (the primary) Run
+// starts [Config].Workers copies of the running executable; in each of those
 // copies (a worker) Run calls Config.Worker instead. A worker gets its
-// listening socket with Worker.Listen: the primary opens every socket once
+// listening socket with [Worker.Listen]: the primary opens every socket once
 // and hands the same socket to every worker, so the kernel spreads incoming
 // connections over the workers; with Config.ReusePort each worker binds its
 // own socket with SO_REUSEPORT instead, and with Config.Sticky the primary
@@ -30,15 +30,15 @@
 //
 // The primary supervises the workers:
 //
-//   - A worker counts as up once it is ready (its first Listen, or
-//     Worker.Ready with Config.ManualReady), not when its process exists.
+//   - A worker counts as up once it is ready (its first [Listen], or
+//     [Worker.Ready] with Config.ManualReady), not when its process exists.
 //   - A worker that exits without being asked to is replaced after a delay
 //     that doubles with each recent death; a slot whose workers die
 //     Config.CrashLimit times within Config.CrashWindow is given up
-//     (EventCrashLoop, and a "slot given up" record on Config.Logger).
+//     ([EventCrashLoop], and a "slot given up" record on Config.Logger).
 //   - The primary pings every worker over IPC; one that does not answer
 //     within Config.HeartbeatTimeout is killed with SIGKILL and replaced.
-//   - Primary.Reload (and SIGUSR2 under Run) replaces the workers one at a
+//   - [Primary.Reload] (and SIGUSR2 under Run) replaces the workers one at a
 //     time without refusing a connection: start the replacement, wait until
 //     it is ready, then ask the old worker to stop accepting and drain.
 //     Workers are started from the executable's path each time, so a new
@@ -46,8 +46,8 @@
 //   - SIGTERM, SIGINT or the end of the context drains every worker (at
 //     most Config.ShutdownTimeout, then SIGKILL) and Run returns nil.
 //
-// Messages flow both ways: Primary.Send and Primary.Broadcast reach
-// Worker.Messages; Worker.Send reaches Primary.Events as EventMessage.
+// Messages flow both ways: [Primary.Send] and [Primary.Broadcast] reach
+// [Worker.Messages]; [Worker.Send] reaches [Primary.Events] as [EventMessage].
 //
 // The package scales a service over the cores of one machine. It is not a
 // distributed system: see README.md for running several machines behind a

@@ -9,7 +9,7 @@ import (
 	"github.com/spawnkit/spawnkit/ipc"
 )
 
-// Errors reported in Event.Err, returned by Primary methods, or both; match
+// Errors reported in [Event].Err, returned by [Primary] methods, or both; match
 // them with errors.Is.
 var (
 	// ErrUnresponsive: the worker left heartbeats unanswered for
@@ -43,7 +43,7 @@ type WorkerInfo struct {
 }
 
 // String renders w as "worker ID (slot SLOT, pid PID)"; the CrashLoop
-// event's WorkerInfo has only the slot set.
+// event's [WorkerInfo] has only the slot set.
 func (w WorkerInfo) String() string {
 	return fmt.Sprintf("worker %d (slot %d, pid %d)", w.ID, w.Slot, w.Pid)
 }
@@ -85,7 +85,7 @@ func (k EventKind) String() string {
 	return fmt.Sprintf("EventKind(%d)", int(k))
 }
 
-// Event is one thing that happened to a worker; see EventKind for the
+// Event is one thing that happened to a worker; see [EventKind] for the
 // fields each kind sets.
 type Event struct {
 	Kind     EventKind

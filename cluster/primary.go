@@ -20,8 +20,8 @@ import (
 // Events yet.
 const eventsKept = 1024
 
-// Primary supervises the workers of a cluster. It is created by Start (or
-// by Run, which passes it to Config.Primary). Its methods are safe for
+// Primary supervises the workers of a cluster. It is created by [Start] (or
+// by [Run], which passes it to [Config].Primary). Its methods are safe for
 // concurrent use.
 type Primary struct {
 	cfg    Config
@@ -86,11 +86,11 @@ type worker struct {
 	lastPong   time.Time
 }
 
-// Start starts a cluster as Config says and returns at once, before the
-// workers are ready (watch Events for EventReady). It must run in the
+// Start starts a cluster as [Config] says and returns at once, before the
+// workers are ready (watch Events for [EventReady]). It must run in the
 // primary: in a worker process it returns an error. Config.Worker and
 // Config.Primary are not used by Start (workers run Config.Worker through
-// Run).
+// [Run]).
 //
 // Start fails, and leaves nothing running, when the executable cannot be
 // found or a worker cannot be started. Once it returns, the cluster runs
@@ -242,8 +242,8 @@ func (p *Primary) Workers() []WorkerInfo {
 func (p *Primary) Addrs() []net.Addr { return p.socks.addrs() }
 
 // Send sends v as one message to the worker with that ID, where
-// Worker.Messages delivers it. An ipc.Message or json.RawMessage is sent as
-// is; anything else is encoded with encoding/json. It returns ErrNoWorker
+// [Worker.Messages] delivers it. An [ipc.Message] or json.RawMessage is sent as
+// is; anything else is encoded with encoding/json. It returns [ErrNoWorker]
 // when no running worker has that ID, and an error when the worker exited
 // before the message was written. It blocks while the worker's socket
 // buffer is full (the worker does not read).
@@ -298,8 +298,8 @@ func (p *Primary) Broadcast(v any) error {
 }
 
 // Wait waits until the cluster has shut down and every worker is gone. It
-// returns nil after Shutdown or the end of Start's ctx, and an error
-// matching ErrCrashLoop when the cluster stopped because every slot had
+// returns nil after Shutdown or the end of [Start]'s ctx, and an error
+// matching [ErrCrashLoop] when the cluster stopped because every slot had
 // been given up.
 func (p *Primary) Wait() error {
 	<-p.done

@@ -12,7 +12,7 @@ import (
 // no worker accepts connections: it starts the replacement (from the
 // executable's path as it is now, so a new binary installed there is
 // picked up), waits until it is ready, then asks the old worker to stop
-// accepting and drain (killing it after Config.ShutdownTimeout), waits
+// accepting and drain (killing it after [Config].ShutdownTimeout), waits
 // for it to exit, and moves on to the next slot. A slot that was given up
 // as a crash loop, or is waiting to be restarted, gets a worker again.
 //
@@ -20,7 +20,7 @@ import (
 // or ctx ends while Reload waits for it, the replacement is stopped, the
 // old worker keeps serving, and Reload returns an error naming the slot;
 // slots already done keep their new workers. Reload returns an error
-// matching ErrClosed once the cluster is shutting down. Only one Reload
+// matching [ErrClosed] once the cluster is shutting down. Only one Reload
 // runs at a time; a second call waits for the first to finish and then
 // reloads again.
 func (p *Primary) Reload(ctx context.Context) error {

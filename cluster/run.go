@@ -15,22 +15,22 @@ import (
 
 // Run runs the cluster and returns when it has ended; call it from main.
 //
-// In the primary (IsPrimary) it starts the workers (see Start), runs
-// Config.Primary if set, and then handles signals: SIGUSR2 reloads the
-// workers one by one (Primary.Reload; a failed reload is logged on
+// In the primary ([IsPrimary]) it starts the workers (see [Start]), runs
+// [Config].Primary if set, and then handles signals: SIGUSR2 reloads the
+// workers one by one ([Primary.Reload]; a failed reload is logged on
 // Config.Logger and the cluster keeps running; a SIGUSR2 that arrives
 // during a reload is logged and ignored), SIGTERM and SIGINT shut
-// down gracefully (Primary.Shutdown), and a second SIGTERM or SIGINT kills
+// down gracefully ([Primary.Shutdown]), and a second SIGTERM or SIGINT kills
 // the workers still draining. The end of ctx shuts down gracefully too. Run
 // returns nil after such a shutdown; an error when the cluster could not
 // start, when Config.Primary returned one, or when every slot was given up
-// as a crash loop (matching ErrCrashLoop).
+// as a crash loop (matching [ErrCrashLoop]).
 //
 // Workers inherit the primary's stdout and stderr; their stdin is
 // /dev/null, and they run in their own process group, so that a terminal's
 // ^C reaches the primary only, which then drains them.
 //
-// In a worker (IsWorker) it runs Config.Worker with ctx and a Worker, and
+// In a worker ([IsWorker]) it runs Config.Worker with ctx and a [Worker], and
 // returns what it returns; nil when it returns ctx's error after the
 // primary asked it to stop, or after SIGTERM or SIGINT. The worker's main
 // should then simply return (or exit with a non-zero status on an error).

@@ -35,7 +35,7 @@ const newConnGrace = 5 * time.Second
 // ServeHTTP wraps srv.Handler, srv.ConnState and srv.ConnContext to track
 // connections (the wrapped ones still run); set them before calling it. It
 // does not bound the drain itself: the primary kills a worker that takes
-// longer than Config.ShutdownTimeout.
+// longer than [Config].ShutdownTimeout.
 func ServeHTTP(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	t := track(srv)
 	served := make(chan error, 1)

@@ -6,8 +6,8 @@ import (
 
 // Shutdown stops the cluster gracefully: no worker is started any more,
 // every worker is asked to stop accepting and to drain (its ctx is
-// cancelled), and a worker still running after Config.ShutdownTimeout is
-// killed with SIGKILL (EventExit with ErrDrainTimeout, and a "worker
+// cancelled), and a worker still running after [Config].ShutdownTimeout is
+// killed with SIGKILL ([EventExit] with [ErrDrainTimeout], and a "worker
 // killed" record on Config.Logger). The listening sockets are closed once every worker is gone;
 // connections the kernel had queued but no worker had accepted then are
 // reset. Shutdown returns when everything has ended: nil, or ctx's error

@@ -171,7 +171,7 @@ func open(network, address string) (*socket, error) {
 }
 
 // The errors get returns are sent to the worker as text, where
-// Worker.Listen prefixes them with "cluster: listen NETWORK ADDRESS: ".
+// [Worker.Listen] prefixes them with "cluster: listen NETWORK ADDRESS: ".
 var (
 	errUnsupported = errors.New("unsupported network")
 	errReusePort   = errors.New("ReusePort needs a TCP network")

@@ -40,12 +40,12 @@ var self = func() (s struct {
 // as one of its workers.
 func IsWorker() bool { return self.ok }
 
-// IsPrimary reports whether this process is not a worker: where Run
-// starts workers instead of running Config.Worker.
+// IsPrimary reports whether this process is not a worker: where [Run]
+// starts workers instead of running [Config].Worker.
 func IsPrimary() bool { return !self.ok }
 
 // Worker is a worker process's side of the cluster, given to
-// Config.Worker. Its methods are safe for concurrent use.
+// [Config].Worker. Its methods are safe for concurrent use.
 type Worker struct {
 	// ID is unique within the primary; a replacement gets a new one.
 	ID int
@@ -82,7 +82,7 @@ var current struct {
 // shares with the other workers: the primary opens the socket on the first
 // request for that network and address (port 0 is chosen once: every
 // worker gets the same port) and hands it to every worker that asks; with
-// Config.ReusePort the worker binds its own socket with SO_REUSEPORT on
+// [Config].ReusePort the worker binds its own socket with SO_REUSEPORT on
 // the address the primary resolved; with Config.Sticky the listener
 // returns the connections the primary accepted and routed to this worker.
 // A socket systemd passed to the primary (LISTEN_FDS) is used when its
@@ -90,7 +90,7 @@ var current struct {
 //
 // Networks: "tcp", "tcp4", "tcp6", "unix" and "unixpacket" (ReusePort: TCP
 // only). The first successful Listen makes the worker ready, unless
-// Config.ManualReady is set; every one sends EventListening to the
+// Config.ManualReady is set; every one sends [EventListening] to the
 // primary. Closing the listener stops this worker accepting; the socket
 // stays open for the others. Listen fails when the primary cannot open the
 // socket, or once the channel to the primary has closed.
@@ -168,8 +168,8 @@ func (w *Worker) Listen(network, address string) (net.Listener, error) {
 }
 
 // Ready tells the primary that the worker is up: the event a Reload waits
-// for before stopping the worker it replaces. Without Config.ManualReady
-// the first Listen already did; calling Ready as well is harmless. Only
+// for before stopping the worker it replaces. Without [Config].ManualReady
+// the first [Worker.Listen] already did; calling Ready as well is harmless. Only
 // the first call sends anything.
 func (w *Worker) Ready() error {
 	w.mu.Lock()
@@ -182,8 +182,8 @@ func (w *Worker) Ready() error {
 	return w.ch.Send(envelope{Op: opReady})
 }
 
-// Send sends v to the primary, where it arrives as EventMessage. An
-// ipc.Message or json.RawMessage is sent as is; anything else is encoded
+// Send sends v to the primary, where it arrives as [EventMessage]. An
+// [ipc.Message] or json.RawMessage is sent as is; anything else is encoded
 // with encoding/json. It fails once the channel to the primary has closed.
 func (w *Worker) Send(v any) error {
 	data, err := encode(v)
@@ -270,8 +270,8 @@ func (w *Worker) receive() {
 	}
 }
 
-// Listen is Worker.Listen of the worker this process runs as, while Run
-// runs Config.Worker; in any other process (the primary, a program not
+// Listen is [Worker.Listen] of the worker this process runs as, while [Run]
+// runs [Config].Worker; in any other process (the primary, a program not
 // run as a cluster) it is net.Listen. Code that serves either way can use
 // it.
 func Listen(network, address string) (net.Listener, error) {

@@ -23,8 +23,8 @@ var (
 )
 
 // WorkerError reports a task that got no answer because its worker process
-// ended (ErrWorkerCrashed) or was killed for running too long
-// (ErrTaskTimeout). The pool starts a replacement right after reporting
+// ended ([ErrWorkerCrashed]) or was killed for running too long
+// ([ErrTaskTimeout]). The pool starts a replacement right after reporting
 // the error, so it may not be running yet when Submit returns.
 type WorkerError struct {
 	Role     string
@@ -59,8 +59,8 @@ func (e *WorkerError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns Err, so errors.Is matches ErrWorkerCrashed or
-// ErrTaskTimeout.
+// Unwrap returns Err, so errors.Is matches [ErrWorkerCrashed] or
+// [ErrTaskTimeout].
 func (e *WorkerError) Unwrap() error { return e.Err }
 
 // TaskError is a task whose handler returned an error. Message is that

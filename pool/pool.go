@@ -4,8 +4,8 @@
 // child_process.fork, with the bookkeeping a pool needs (a bounded queue,
 // timeouts, replacement of crashed workers, graceful shutdown).
 //
-// A program registers a task handler under a role with Register and calls
-// childproc.Init first thing in main; New then forks the program K times in
+// A program registers a task handler under a role with [Register] and calls
+// [childproc.Init] first thing in main; [New] then forks the program K times in
 // that role, and Submit sends a task (any JSON value) to a free worker and
 // returns the handler's result as raw JSON:
 //
@@ -55,7 +55,7 @@ import (
 	"github.com/spawnkit/spawnkit/ipc"
 )
 
-// Options configure a Pool. The zero value is usable: one worker per CPU, no
+// Options configure a [Pool]. The zero value is usable: one worker per CPU, no
 // queue beyond the workers themselves, no timeout, no retry.
 type Options struct {
 	// Workers is the number of worker processes; 0 means runtime.NumCPU().
@@ -105,7 +105,7 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Stats is a snapshot of a Pool's state, see Pool.Stats.
+// Stats is a snapshot of a [Pool]'s state, see [Pool.Stats].
 type Stats struct {
 	Pids    []int // process ids of the live workers
 	Busy    int   // tasks being run by a worker
@@ -173,16 +173,16 @@ func (t *task) finished() bool {
 }
 
 // New forks opts.Workers copies of the running program in role (registered
-// with Register; the program's main must call childproc.Init first) and
+// with [Register]; the program's main must call [childproc.Init] first) and
 // returns once every one of them is ready to take tasks. If one of them
 // cannot start, or ends before it is ready (an unregistered role ends it with
 // status 2), New stops the others and returns an error naming it. A role
-// registered with childproc.Register instead of Register never reports
+// registered with [childproc.Register] instead of Register never reports
 // ready: New then waits until ctx ends. When ctx ends before every worker
 // is ready, the error matches context.Cause(ctx).
 //
 // ctx bounds the life of the pool: when it ends, the workers are killed,
-// tasks not finished fail with an error matching ErrClosed that carries
+// tasks not finished fail with an error matching [ErrClosed] that carries
 // context.Cause(ctx), and Submit returns such an error. Close must still be
 // called to release the pool's resources.
 func New(ctx context.Context, role string, opts Options) (*Pool, error) {
@@ -245,7 +245,7 @@ func New(ctx context.Context, role string, opts Options) (*Pool, error) {
 	return p, nil
 }
 
-// Submit sends task, encoded with encoding/json (an ipc.Message or
+// Submit sends task, encoded with encoding/json (an [ipc.Message] or
 // json.RawMessage is sent as is), to a free worker and waits for the
 // handler's result, which it returns as raw JSON.
 //
@@ -256,11 +256,11 @@ func New(ctx context.Context, role string, opts Options) (*Pool, error) {
 // Its worker is kept, and takes no other task until the handler returns (or
 // TaskTimeout kills it): a handler that ignores ctx keeps its worker busy.
 //
-// The error is a *TaskError when the handler returned an error, a
-// *WorkerError (ErrWorkerCrashed, ErrTaskTimeout) when the worker died or
-// was killed while running the task, an error matching ErrClosed when the
+// The error is a *[TaskError] when the handler returned an error, a
+// *[WorkerError] ([ErrWorkerCrashed], [ErrTaskTimeout]) when the worker died or
+// was killed while running the task, an error matching [ErrClosed] when the
 // pool was closed before the task was accepted or abandoned it (see Close),
-// an error matching ipc.ErrTooLarge when the encoded task is over the IPC
+// an error matching [ipc.ErrTooLarge] when the encoded task is over the IPC
 // channel's size limit (a result over it is a *TaskError), an error from
 // starting a worker when none could be started, or an encoding error when
 // task cannot be encoded as JSON.
@@ -325,7 +325,7 @@ func (p *Pool) closedErr() error {
 	return ErrClosed
 }
 
-// Close stops the pool gracefully: Submit returns ErrClosed from then on
+// Close stops the pool gracefully: Submit returns [ErrClosed] from then on
 // (calls blocked on a full queue included), every task already accepted,
 // running or queued, runs to completion, and then every worker is told to
 // stop (its IPC channel is closed) and waited for. Close returns nil once

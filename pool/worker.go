@@ -36,22 +36,22 @@ type reply struct {
 }
 
 // Handler runs one task in a worker process. task is the JSON value given to
-// Submit. The returned value is encoded with encoding/json (an ipc.Message or
+// Submit. The returned value is encoded with encoding/json (an [ipc.Message] or
 // json.RawMessage is sent as is) and becomes Submit's result; a returned
-// error becomes Submit's *TaskError, carrying err.Error(). ctx is cancelled
+// error becomes Submit's *[TaskError], carrying err.Error(). ctx is cancelled
 // when the caller of Submit gives up (its ctx ends) and when the worker is
 // asked to stop by a signal.
 type Handler func(ctx context.Context, task ipc.Message) (any, error)
 
-// Register makes fn the task handler of role: a process forked by New with
+// Register makes fn the task handler of role: a process forked by [New] with
 // this role runs fn on every task it receives, one task at a time, until the
-// pool closes. It registers role with childproc.Register, so the same rules
+// pool closes. It registers role with [childproc.Register], so the same rules
 // apply: call it from an init function or at the top of main (or TestMain),
-// before childproc.Init, and it panics if role is empty, fn is nil or role is
+// before [childproc.Init], and it panics if role is empty, fn is nil or role is
 // already registered (with either package).
 //
 // A panic in fn, like os.Exit, ends the worker process: the pool reports the
-// task as failed with ErrWorkerCrashed (or retries it, see Options.Retry) and
+// task as failed with [ErrWorkerCrashed] (or retries it, see [Options].Retry) and
 // starts a new worker.
 func Register(role string, fn Handler) {
 	if fn == nil {
