@@ -376,12 +376,12 @@ func Scenarios() []*Scenario {
 				{Name: "spawnkit-gomaxprocs1", Go: forkRTTOneProc},
 				{Name: "node", Node: nodeArgs("fork.js", "rtt", "$N")},
 			},
-			Sizes:   map[Preset]Size{Full: {N: 20000}, Short: {N: 5000}, Smoke: {N: 10}},
+			Sizes: map[Preset]Size{Full: {N: 20000}, Short: {N: 5000}, Smoke: {N: 10}},
 			Targets: []Target{
 				{Variant: ImplSpawnkit, Metric: "us/op", Anchor: "floor", Op: "<=", Value: 1.2, Text: "IPC round trip ≤1.2× the bare-socket floor"},
 				{Variant: ImplSpawnkit, Metric: "ops/s", Anchor: "node", Op: ">=", Value: 4, Text: "IPC round trips ≥4× Node"},
 			},
-			Note:    "Go parent encodes a struct per send and decodes each reply into a struct; the Go child echoes the raw message. Node parses and re-stringifies on both sides. spawnkit-gomaxprocs1 is the same with GOMAXPROCS=1 in parent and child (diagnostic, see RESULTS.md). floor is the bare-socket floor: the same structs encoded and decoded with encoding/json over a socketpair read through bufio with blocking reads, the child (os/exec) echoing raw lines.",
+			Note: "Go parent encodes a struct per send and decodes each reply into a struct; the Go child echoes the raw message. Node parses and re-stringifies on both sides. spawnkit-gomaxprocs1 is the same with GOMAXPROCS=1 in parent and child (diagnostic, see RESULTS.md). floor is the bare-socket floor: the same structs encoded and decoded with encoding/json over a socketpair read through bufio with blocking reads, the child (os/exec) echoing raw lines.",
 		},
 		{
 			Name: "ipc-send", Title: "IPC one-way small messages, parent → child",
