@@ -27,4 +27,11 @@
 //
 // Every fd the package opens is close-on-exec; every child is reaped, so no
 // zombie is left once Wait has returned.
+//
+// For everyday scripts: Lines iterates over a child's output line by line
+// (bounded, "\r\n" handled), Result.Text is stdout without its final
+// newline, and Options.Logger writes a log/slog record when each child
+// starts and ends (command, pid, exit code or signal, duration, bytes).
+// docs/NODE.md in the repository maps each Node.js option, event and
+// method to its equivalent here.
 package childproc

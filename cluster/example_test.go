@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"log/slog"
 	"net/http"
 	"os"
 	"slices"
@@ -101,4 +102,40 @@ func ExampleStart() {
 	// worker in slot 0 stopped: true code: 0
 	// worker in slot 1 stopped: true code: 0
 	// <nil>
+}
+
+// Config.Logger records the life of every worker; here a reload replaces
+// the one worker, then the cluster shuts down.
+func ExampleConfig_logger() {
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			switch a.Key { // leave out what changes from run to run
+			case slog.TimeKey, "pid", "duration":
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	ctx := context.Background()
+	p, err := cluster.Start(ctx, cluster.Config{
+		Workers:     1,
+		ManualReady: true,
+		Args:        []string{},
+		Env:         []string{"CLUSTER_TEST_SCENARIO=greeter"},
+		Logger:      logger,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := p.Reload(ctx); err != nil {
+		log.Fatal(err)
+	}
+	p.Shutdown(ctx)
+	// Output:
+	// level=INFO msg="worker started" worker=1 slot=0 why=start
+	// level=INFO msg="reload started" workers=1
+	// level=INFO msg="worker started" worker=2 slot=0 why=reload
+	// level=INFO msg="worker exited" worker=1 slot=0 code=0
+	// level=INFO msg="reload done"
+	// level=INFO msg="worker exited" worker=2 slot=0 code=0
 }
