@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -367,4 +368,47 @@ func TestTimeoutMatchesDeadlineExceeded(t *testing.T) {
 	require.ErrorAs(t, err, &ee)
 	assert.True(t, ee.TimedOut)
 	collect(t, p)
+}
+
+func TestForkWithoutInitRefuses(t *testing.T) {
+	bin := testkit.BuildMain(t, "testdata/noinit")
+	const refusal = "childproc: call childproc.Init first thing in main (Fork runs main again in the child, where Init runs the role)"
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		copies string // the copies of main that ran
+		code   int
+		stderr []string
+	}{
+		// main never calls Init: the parent's Fork refuses.
+		{"no Init", nil, "main 0\n", 3, []string{
+			"childproc: fork worker: Init was not called: " + refusal,
+		}},
+		// The parent calls Init, the child skips it and goes on with main:
+		// the child's Fork refuses, and the parent sees the child fail.
+		{"child skips Init", []string{"-init-parent"}, "main 0\nmain 1\n", 1, []string{
+			`childproc: fork worker: this process was forked for role "worker" and did not run it: ` + refusal,
+			"childproc: command failed: ",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := filepath.Join(t.TempDir(), "copies")
+			_, err := childproc.ExecFile(context.Background(), bin, tc.args, &childproc.Options{
+				ExtraEnv: []string{"NOINIT_LOG=" + log},
+				Timeout:  30 * time.Second,
+			})
+			var ee *childproc.ExitError
+			require.ErrorAs(t, err, &ee)
+			assert.Equal(t, tc.code, ee.ExitCode)
+			b, err := os.ReadFile(log)
+			require.NoError(t, err)
+			assert.Equal(t, tc.copies, string(b))
+			lines := strings.Split(strings.TrimSuffix(string(ee.Stderr), "\n"), "\n")
+			require.Len(t, lines, len(tc.stderr), "%s", ee.Stderr)
+			assert.Equal(t, tc.stderr[0], lines[0])
+			for i := 1; i < len(lines); i++ {
+				assert.True(t, strings.HasPrefix(lines[i], tc.stderr[i]), "%q", lines[i])
+			}
+		})
+	}
 }

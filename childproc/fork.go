@@ -2,10 +2,12 @@ package childproc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/spawnkit/spawnkit/ipc"
@@ -13,6 +15,17 @@ import (
 
 // roleEnv names the role a forked child runs; Init reads and removes it.
 const roleEnv = "SPAWNKIT_FORK_ROLE"
+
+// ErrNoInit is matched (errors.Is) by the error of Fork in a program that
+// did not call Init: Fork runs main again in the child, where only Init
+// turns it into the role, so without it every child would run main and
+// fork again, without end. Fork refuses in the parent when Init was never
+// called, and in a forked child whose main skipped Init, so at most two
+// copies of main ever run.
+var ErrNoInit = errors.New("childproc: call childproc.Init first thing in main (Fork runs main again in the child, where Init runs the role)")
+
+// initCalled records that Init ran in this process.
+var initCalled atomic.Bool
 
 // roles is the table of Register; like http.DefaultServeMux it is global
 // because the child side must find its code before main does anything else.
@@ -47,6 +60,7 @@ func Register(role string, fn func(ctx context.Context, parent *ipc.Channel) err
 // signal, so the parent still sees the signal in its exit status. The
 // function's arguments are in os.Args[1:].
 func Init() bool {
+	initCalled.Store(true)
 	role, ok := os.LookupEnv(roleEnv)
 	if !ok {
 		return false
@@ -107,12 +121,21 @@ func runRole(role string) int {
 // Fork starts the running executable again (os.Executable) with args, in
 // the given role, with an IPC channel open: the child's main must call Init,
 // which runs the function Register gave for role. It works from test
-// binaries too, when TestMain calls Init first.
+// binaries too, when TestMain calls Init first. In a program that did not
+// call Init, Fork starts nothing and returns an error matching ErrNoInit.
 //
 // Options apply as for Spawn, with IPC always on, Shell ignored, and stdio
 // left at their zero value inherited from the parent, as Node's fork() does
 // (set Pipe explicitly to read them).
 func Fork(ctx context.Context, role string, args []string, opts *Options) (*Process, error) {
+	if parentRole, ok := os.LookupEnv(roleEnv); ok {
+		// Init removes the variable: this is a forked child that went on
+		// with main instead of running its role.
+		return nil, fmt.Errorf("childproc: fork %s: this process was forked for role %q and did not run it: %w", role, parentRole, ErrNoInit)
+	}
+	if !initCalled.Load() {
+		return nil, fmt.Errorf("childproc: fork %s: Init was not called: %w", role, ErrNoInit)
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("childproc: fork %s: %w", role, err)
