@@ -412,3 +412,71 @@ func TestForkWithoutInitRefuses(t *testing.T) {
 		})
 	}
 }
+
+func TestConflictingOptionsAreErrorsNamingTheOption(t *testing.T) {
+	closed, err := os.CreateTemp(t.TempDir(), "closed")
+	require.NoError(t, err)
+	require.NoError(t, closed.Close())
+	marker := filepath.Join(t.TempDir(), "ran")
+	touch := "touch " + marker // nothing may start: the marker stays absent
+
+	for _, tc := range []struct {
+		name string
+		run  func() error
+		want string
+	}{
+		{"Input and Stdin", func() error {
+			_, err := childproc.Exec(context.Background(), touch, &childproc.Options{Input: strings.NewReader("a"), Stdin: childproc.Reader(strings.NewReader("b"))})
+			return err
+		}, "childproc: exec /bin/sh: Options.Input and Options.Stdin (Reader) both set the child's stdin: set one"},
+		{"Exec with Stdout Inherit", func() error {
+			_, err := childproc.Exec(context.Background(), touch, &childproc.Options{Stdout: childproc.Inherit})
+			return err
+		}, "childproc: exec /bin/sh: Options.Stdout is Inherit, so Result.Stdout would stay empty (use Spawn, or a Writer to copy stdout somewhere)"},
+		{"ExecFile with Stdout Ignore", func() error {
+			_, err := childproc.ExecFile(context.Background(), "touch", []string{marker}, &childproc.Options{Stdout: childproc.Ignore})
+			return err
+		}, "childproc: exec touch: Options.Stdout is Ignore, so Result.Stdout would stay empty (use Spawn, or a Writer to copy stdout somewhere)"},
+		{"Env entry without =", func() error {
+			_, err := childproc.Spawn(context.Background(), "touch", []string{marker}, &childproc.Options{Env: []string{"PATH=/usr/bin:/bin", "JUSTAKEY"}})
+			return err
+		}, `childproc: spawn touch: Options.Env[1] "JUSTAKEY" is not KEY=VALUE`},
+		{"ExtraEnv entry without =", func() error {
+			_, err := childproc.Exec(context.Background(), touch, &childproc.Options{ExtraEnv: []string{"A=1", "B"}})
+			return err
+		}, `childproc: spawn /bin/sh: Options.ExtraEnv[1] "B" is not KEY=VALUE`},
+		{"closed ExtraFiles", func() error {
+			_, err := childproc.Spawn(context.Background(), "touch", []string{marker}, &childproc.Options{ExtraFiles: []*os.File{os.Stdin, closed}})
+			return err
+		}, "childproc: spawn touch: Options.ExtraFiles[1] (" + closed.Name() + "): file already closed"},
+		{"closed File stdio", func() error {
+			_, err := childproc.Spawn(context.Background(), "touch", []string{marker}, &childproc.Options{Stdout: childproc.File(closed)})
+			return err
+		}, "childproc: spawn touch: Options.Stdout: File(" + closed.Name() + "): file already closed"},
+		{"Input with Spawn", func() error {
+			_, err := childproc.Spawn(context.Background(), "touch", []string{marker}, &childproc.Options{Input: strings.NewReader("a")})
+			return err
+		}, "childproc: spawn touch: Options.Input is for Exec and ExecFile (with Spawn, use Stdin: Reader(r))"},
+		{"PTY with Stdout", func() error {
+			_, err := childproc.Spawn(context.Background(), "touch", []string{marker}, &childproc.Options{PTY: true, Stdout: childproc.Ignore})
+			return err
+		}, "childproc: spawn touch: Options.PTY puts stdin, stdout and stderr on the terminal: Options.Stdout (Ignore) must be left unset"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.run()
+			require.EqualError(t, err, tc.want)
+			var ee *childproc.ExitError
+			assert.False(t, errors.As(err, &ee), "not an exit: nothing ran")
+			assert.NoFileExists(t, marker)
+		})
+	}
+	// What stays allowed: a nil ExtraFiles entry (the fd is closed in the
+	// child, as in os/exec) and an entry with an empty value.
+	res, err := childproc.ExecFile(context.Background(), "sh", []string{"-c", "echo \"[$EMPTY]\"; test -e /proc/self/fd/4 && echo fd4"}, &childproc.Options{ExtraEnv: []string{"EMPTY="}, ExtraFiles: []*os.File{nil, os.Stdin}})
+	require.NoError(t, err)
+	assert.Equal(t, "[]\nfd4\n", string(res.Stdout))
+	assert.ErrorIs(t, func() error {
+		_, err := childproc.Spawn(context.Background(), "true", nil, &childproc.Options{ExtraFiles: []*os.File{closed}})
+		return err
+	}(), os.ErrClosed)
+}

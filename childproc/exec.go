@@ -28,6 +28,11 @@ type Result struct {
 // shell started. A grandchild that keeps the output open delays the return
 // by at most KillDelay after the shell exits. Options.IPC and Options.PTY
 // are not supported here (use [Spawn]).
+//
+// Options that contradict each other are an error naming the field, and
+// nothing is started: Input together with a Stdin, a Stdout of Inherit or
+// Ignore (Result.Stdout would stay empty; a Writer or File receives stdout
+// instead of Result.Stdout), and everything [Spawn] refuses.
 func Exec(ctx context.Context, command string, opts *Options) (*Result, error) {
 	sh := "/bin/sh"
 	if opts != nil && opts.Shell != "" {
@@ -60,9 +65,17 @@ func run(ctx context.Context, name string, args []string, command string, opts *
 		stdout.combined, stderr.combined = both, both
 	}
 	if o.Input != nil {
+		if o.Stdin.kind != stdioDefault {
+			return nil, fmt.Errorf("childproc: exec %s: Options.Input and Options.Stdin (%v) both set the child's stdin: set one", name, o.Stdin)
+		}
 		o.Stdin = Reader(o.Input)
+		o.Input = nil
 	} else if o.Stdin.kind == stdioDefault || o.Stdin.kind == stdioPipe {
 		o.Stdin = Ignore
+	}
+	if o.Stdout.kind == stdioInherit || o.Stdout.kind == stdioIgnore {
+		// Result.Stdout would be empty without a word: the point of Exec.
+		return nil, fmt.Errorf("childproc: exec %s: Options.Stdout is %v, so Result.Stdout would stay empty (use Spawn, or a Writer to copy stdout somewhere)", name, o.Stdout)
 	}
 	if o.Stdout.kind == stdioDefault || o.Stdout.kind == stdioPipe {
 		o.Stdout = Writer(stdout)

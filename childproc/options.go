@@ -1,6 +1,8 @@
 package childproc
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -67,7 +69,8 @@ type Options struct {
 	Combined bool
 
 	// Input, for Exec and ExecFile, is fed to the child's stdin. With no
-	// Input (and Stdin left at Pipe) the child's stdin is /dev/null.
+	// Input (and Stdin left at Pipe) the child's stdin is /dev/null. Input
+	// together with a Stdin, or given to Spawn or Fork, is an error.
 	Input io.Reader
 
 	// IPC opens a message channel to the child on fd 3, announced to it in
@@ -162,4 +165,57 @@ func lookupEnv(env []string, key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// check refuses options that contradict each other or cannot work, naming
+// the field, rather than ignoring one of them silently. Exec and ExecFile
+// have turned Input into Stdin before start calls it.
+func (o *Options) check() error {
+	if o.Input != nil {
+		return errors.New("Options.Input is for Exec and ExecFile (with Spawn, use Stdin: Reader(r))")
+	}
+	if o.PTY {
+		for _, s := range []struct {
+			name string
+			std  Stdio
+		}{{"Stdin", o.Stdin}, {"Stdout", o.Stdout}, {"Stderr", o.Stderr}} {
+			if s.std.kind != stdioDefault {
+				return fmt.Errorf("Options.PTY puts stdin, stdout and stderr on the terminal: Options.%s (%v) must be left unset", s.name, s.std)
+			}
+		}
+	}
+	for _, list := range []struct {
+		name string
+		env  []string
+	}{{"Env", o.Env}, {"ExtraEnv", o.ExtraEnv}} {
+		for i, kv := range list.env {
+			if !strings.Contains(kv, "=") {
+				return fmt.Errorf("Options.%s[%d] %q is not KEY=VALUE", list.name, i, kv)
+			}
+		}
+	}
+	for _, s := range []struct {
+		name string
+		std  Stdio
+	}{{"Stdin", o.Stdin}, {"Stdout", o.Stdout}, {"Stderr", o.Stderr}} {
+		if s.std.kind == stdioFile && isClosedFile(s.std.file) {
+			return fmt.Errorf("Options.%s: File(%s): %w", s.name, s.std.file.Name(), os.ErrClosed)
+		}
+	}
+	for i, f := range o.ExtraFiles {
+		if f != nil && isClosedFile(f) {
+			return fmt.Errorf("Options.ExtraFiles[%d] (%s): %w", i, f.Name(), os.ErrClosed)
+		}
+	}
+	return nil
+}
+
+// isClosedFile reports whether f was closed, without f.Fd (which would
+// switch it to blocking mode).
+func isClosedFile(f *os.File) bool {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return true
+	}
+	return rc.Control(func(uintptr) {}) != nil // "use of closed file"
 }

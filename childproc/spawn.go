@@ -39,6 +39,11 @@ import (
 // returns ctx's error. When ctx ends later the child's whole tree is killed
 // (KillSignal, then SIGKILL after KillDelay) unless Unref was called.
 //
+// Options that contradict each other or cannot work are an error naming
+// the field, and nothing is started: an Env or ExtraEnv entry without "=",
+// a closed file in ExtraFiles or in a File stdio, Input (use Stdin:
+// [Reader](r)), and PTY with Stdin, Stdout or Stderr set.
+//
 // Read every Pipe output to EOF or Close it: [EventClose] waits for that.
 func Spawn(ctx context.Context, name string, args []string, opts *Options) (*Process, error) {
 	return start(ctx, name, args, opts, nil)
@@ -69,6 +74,9 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 		}()
 	}
 	if err := context.Cause(ctx); err != nil {
+		return nil, fmt.Errorf("childproc: spawn %s: %w", name, err)
+	}
+	if err := o.check(); err != nil {
 		return nil, fmt.Errorf("childproc: spawn %s: %w", name, err)
 	}
 	if o.Argv0 != "" {
