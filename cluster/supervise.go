@@ -163,10 +163,7 @@ func exitSignal(err error) (sig syscall.Signal) {
 }
 
 func describeExit(code int, sig syscall.Signal, reason error) string {
-	s := fmt.Sprintf("code %d", code)
-	if sig != 0 {
-		s = "signal " + sig.String()
-	}
+	s := childproc.ExitStatus{Code: code, Signal: sig}.String()
 	if reason != nil {
 		s += " (" + reason.Error() + ")"
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/spawnkit/spawnkit/childproc"
 )
 
 var (
@@ -39,8 +41,8 @@ type WorkerError struct {
 
 // Error says what happened to which worker, e.g. "pool: worker pid 1234
 // (role square) crashed while running a task: exit status 3" or "pool: task
-// timed out after 2s: worker pid 1234 (role square) killed by signal 9
-// (killed)".
+// timed out after 2s: worker pid 1234 (role square) signal 9 (killed)":
+// the exit reads as childproc.ExitStatus does.
 func (e *WorkerError) Error() string {
 	var b strings.Builder
 	if errors.Is(e.Err, ErrTaskTimeout) {
@@ -48,11 +50,7 @@ func (e *WorkerError) Error() string {
 	} else {
 		fmt.Fprintf(&b, "pool: worker pid %d (role %s) crashed while running a task: ", e.Pid, e.Role)
 	}
-	if e.Signal != 0 {
-		fmt.Fprintf(&b, "killed by signal %d (%v)", int(e.Signal), e.Signal)
-	} else {
-		fmt.Fprintf(&b, "exit status %d", e.ExitCode)
-	}
+	b.WriteString(childproc.ExitStatus{Code: e.ExitCode, Signal: e.Signal}.String())
 	if e.Attempt > 1 {
 		fmt.Fprintf(&b, " (attempt %d)", e.Attempt)
 	}

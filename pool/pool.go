@@ -671,11 +671,7 @@ func (p *Pool) startWorker(slot int) (*worker, error) {
 				return nil, fmt.Errorf("pool: worker pid %d (role %s) ended before it was ready: %w", proc.Pid, p.role, err)
 			}
 			code, sig := exitStatus(proc.Wait())
-			how := fmt.Sprintf("exit status %d", code)
-			if sig != 0 {
-				how = fmt.Sprintf("killed by signal %d (%v)", int(sig), sig)
-			}
-			err := fmt.Errorf("pool: worker pid %d (role %s) ended before it was ready: %s", proc.Pid, p.role, how)
+			err := fmt.Errorf("pool: worker pid %d (role %s) ended before it was ready: %v", proc.Pid, p.role, childproc.ExitStatus{Code: code, Signal: sig})
 			p.logStartFailed(slot, err)
 			return nil, err
 		case <-abort:

@@ -136,7 +136,7 @@ func TestCrashFailsTaskAndReplacesWorker(t *testing.T) {
 	}{
 		{"exit", op{Op: "exit", Code: 3}, 3, 0, "exit status 3", ""},
 		{"panic", op{Op: "panic", Msg: "handler blew up"}, 2, 0, "exit status 2", "panic: handler blew up"},
-		{"sigkill", op{Op: "sigkill"}, -1, syscall.SIGKILL, "killed by signal 9 (killed)", ""},
+		{"sigkill", op{Op: "sigkill"}, -1, syscall.SIGKILL, "signal 9 (killed)", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stderr testkit.SyncBuffer
@@ -181,7 +181,7 @@ func TestTimeoutKillsAndReplacesWorker(t *testing.T) {
 	require.ErrorAs(t, err, &we)
 	assert.Equal(t, pid1, we.Pid)
 	assert.Equal(t, syscall.SIGKILL, we.Signal)
-	assert.Equal(t, fmt.Sprintf("pool: task timed out after 2s: worker pid %d (role %s) killed by signal 9 (killed)", pid1, testRole), err.Error())
+	assert.Equal(t, fmt.Sprintf("pool: task timed out after 2s: worker pid %d (role %s) signal 9 (killed)", pid1, testRole), err.Error())
 	assert.False(t, testkit.Exists(pid1), "timed-out worker reaped")
 
 	pid2 := pidOf(t, p)
