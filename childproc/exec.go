@@ -30,8 +30,8 @@ type Result struct {
 // are not supported here (use [Spawn]).
 //
 // Options that contradict each other are an error naming the field, and
-// nothing is started: Input together with a Stdin, a Stdout of Inherit or
-// Ignore (Result.Stdout would stay empty; a Writer or File receives stdout
+// nothing is started: Input together with a Stdin, a Stdout of [Inherit] or
+// [Ignore] (Result.Stdout would stay empty; a [Writer] or [File] receives stdout
 // instead of Result.Stdout), and everything [Spawn] refuses.
 func Exec(ctx context.Context, command string, opts *Options) (*Result, error) {
 	sh := "/bin/sh"

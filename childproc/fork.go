@@ -16,8 +16,8 @@ import (
 // roleEnv names the role a forked child runs; Init reads and removes it.
 const roleEnv = "SPAWNKIT_FORK_ROLE"
 
-// ErrNoInit is matched (errors.Is) by the error of Fork in a program that
-// did not call Init: Fork runs main again in the child, where only Init
+// ErrNoInit is matched (errors.Is) by the error of [Fork] in a program that
+// did not call [Init]: Fork runs main again in the child, where only Init
 // turns it into the role, so without it every child would run main and
 // fork again, without end. Fork refuses in the parent when Init was never
 // called, and in a forked child whose main skipped Init, so at most two
@@ -34,8 +34,8 @@ var roles = struct {
 	m map[string]func(ctx context.Context, parent *ipc.Channel) error
 }{m: make(map[string]func(context.Context, *ipc.Channel) error)}
 
-// Register makes fn the code a child forked with this role runs (see Fork
-// and Init). Call it from an init function or at the top of main, before
+// Register makes fn the code a child forked with this role runs (see [Fork]
+// and [Init]). Call it from an init function or at the top of main, before
 // Init. It panics if role is empty, fn is nil, or role is already taken.
 func Register(role string, fn func(ctx context.Context, parent *ipc.Channel) error) {
 	if role == "" || fn == nil {
@@ -50,7 +50,7 @@ func Register(role string, fn func(ctx context.Context, parent *ipc.Channel) err
 }
 
 // Init must be called first in main (or TestMain). In a process started by
-// Fork it runs the registered role's function with the channel to the
+// [Fork] it runs the registered role's function with the channel to the
 // parent and exits: status 0 when the function returns nil, 1 when it
 // returns an error (printed to stderr), 2 when the role is not registered
 // or the channel is missing. In any other process it returns false at once.
@@ -119,14 +119,14 @@ func runRole(role string) int {
 }
 
 // Fork starts the running executable again (os.Executable) with args, in
-// the given role, with an IPC channel open: the child's main must call Init,
-// which runs the function Register gave for role. It works from test
+// the given role, with an IPC channel open: the child's main must call [Init],
+// which runs the function [Register] gave for role. It works from test
 // binaries too, when TestMain calls Init first. In a program that did not
-// call Init, Fork starts nothing and returns an error matching ErrNoInit.
+// call Init, Fork starts nothing and returns an error matching [ErrNoInit].
 //
-// Options apply as for Spawn, with IPC always on, Shell ignored, and stdio
+// [Options] apply as for [Spawn], with IPC always on, Shell ignored, and stdio
 // left at their zero value inherited from the parent, as Node's fork() does
-// (set Pipe explicitly to read them).
+// (set [Pipe] explicitly to read them).
 func Fork(ctx context.Context, role string, args []string, opts *Options) (*Process, error) {
 	if parentRole, ok := os.LookupEnv(roleEnv); ok {
 		// Init removes the variable: this is a forked child that went on

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Default values for the zero fields of Options.
+// Default values for the zero fields of [Options].
 const (
 	DefaultKillDelay = 5 * time.Second
 	DefaultMaxBuffer = 1 << 20

@@ -42,7 +42,7 @@ type WorkerError struct {
 // Error says what happened to which worker, e.g. "pool: worker pid 1234
 // (role square) crashed while running a task: exit status 3" or "pool: task
 // timed out after 2s: worker pid 1234 (role square) signal 9 (killed)":
-// the exit reads as childproc.ExitStatus does.
+// the exit reads as [childproc.ExitStatus] does.
 func (e *WorkerError) Error() string {
 	var b strings.Builder
 	if errors.Is(e.Err, ErrTaskTimeout) {
