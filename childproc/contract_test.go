@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -479,4 +480,83 @@ func TestConflictingOptionsAreErrorsNamingTheOption(t *testing.T) {
 		_, err := childproc.Spawn(context.Background(), "true", nil, &childproc.Options{ExtraFiles: []*os.File{closed}})
 		return err
 	}(), os.ErrClosed)
+}
+
+func TestBadShebangNamesTheInterpreter(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, script, want string
+		is                 error
+	}{
+		{"missing", "#!/nonexistent/spawnkit-interp -x\necho hi\n", `bad interpreter "/nonexistent/spawnkit-interp" in its #! line: no such file or directory`, fs.ErrNotExist},
+		{"DOS line end", "#!/bin/sh\r\necho hi\r\n", `bad interpreter "/bin/sh\r" in its #! line: no such file or directory`, fs.ErrNotExist},
+		{"not executable", "#!" + filepath.Join(dir, "plain") + "\necho hi\n", `bad interpreter "` + filepath.Join(dir, "plain") + `" in its #! line: permission denied`, fs.ErrPermission},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "plain"), []byte("not a program\n"), 0o644))
+			script := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-"))
+			require.NoError(t, os.WriteFile(script, []byte(tc.script), 0o755))
+			_, err := childproc.Spawn(context.Background(), script, nil, nil)
+			require.EqualError(t, err, "childproc: spawn "+script+": "+tc.want)
+			assert.ErrorIs(t, err, tc.is)
+			// Relative to Dir, through ExecFile, the same.
+			_, err = childproc.ExecFile(context.Background(), "./"+filepath.Base(script), nil, &childproc.Options{Dir: dir})
+			require.EqualError(t, err, "childproc: spawn ./"+filepath.Base(script)+": "+tc.want)
+		})
+	}
+	// A script whose interpreter is there runs; a missing script is about
+	// the script.
+	ok := filepath.Join(dir, "ok")
+	require.NoError(t, os.WriteFile(ok, []byte("#!/bin/sh\necho hi\n"), 0o755))
+	res, err := childproc.ExecFile(context.Background(), ok, nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "hi\n", string(res.Stdout))
+	_, err = childproc.Spawn(context.Background(), filepath.Join(dir, "absent"), nil, nil)
+	require.EqualError(t, err, "childproc: spawn "+filepath.Join(dir, "absent")+": no such file or directory")
+}
+
+func TestDoubleForkedDaemonLeavesTheTree(t *testing.T) {
+	// Documented edge: a grandchild that double-forks (setsid in a
+	// subshell that exits) is reparented away from the child and leads its
+	// own session, so the tree kill cannot find it, as with any supervisor
+	// that does not use cgroups.
+	marker := uniqueSleep()
+	defer waitGone(t, marker, 5*time.Second)
+	defer func() {
+		for _, pid := range pidsRunning(marker) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	p, err := childproc.Spawn(ctx, "sh", []string{"-c", "(setsid sleep " + marker + " </dev/null >/dev/null 2>&1 &); echo ready; exec sleep 30"}, &childproc.Options{Stdin: childproc.Ignore, Stderr: childproc.Ignore})
+	require.NoError(t, err)
+	line := make([]byte, 6)
+	_, err = io.ReadFull(p.Stdout, line)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return len(pidsRunning(marker)) == 1 }, 5*time.Second, 10*time.Millisecond)
+	daemon := pidsRunning(marker)[0]
+	assert.NotEqual(t, p.Pid, procOf(t, daemon).PPid, "reparented away from the child")
+	cancel()
+	var ee *childproc.ExitError
+	require.ErrorAs(t, p.Wait(), &ee)
+	assert.True(t, ee.Killed)
+	io.Copy(io.Discard, p.Stdout)
+	collect(t, p)
+	assert.True(t, testkit.Alive(daemon), "the double-forked daemon is not killed with the tree")
+}
+
+func TestNonCloexecDescriptorsReachChildren(t *testing.T) {
+	// Documented edge: a descriptor the caller opened without close-on-exec
+	// reaches every child, as with os/exec; those of the library and of
+	// package os are close-on-exec.
+	fd, err := syscall.Open(os.DevNull, syscall.O_RDONLY, 0) // no O_CLOEXEC
+	require.NoError(t, err)
+	defer syscall.Close(fd)
+	f, err := os.Open(os.DevNull)
+	require.NoError(t, err)
+	defer f.Close()
+	probe := `for fd in "$@"; do if [ -e /proc/$$/fd/$fd ]; then echo "$fd open"; else echo "$fd closed"; fi; done`
+	res, err := childproc.ExecFile(context.Background(), "sh", []string{"-c", probe, "sh", strconv.Itoa(fd), strconv.Itoa(int(f.Fd()))}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, strconv.Itoa(fd)+" open\n"+strconv.Itoa(int(f.Fd()))+" closed\n", string(res.Stdout))
 }

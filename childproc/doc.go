@@ -28,6 +28,16 @@
 // Every fd the package opens is close-on-exec; every child is reaped, so no
 // zombie is left once Wait has returned.
 //
+// Edges that stay, as with os/exec and most supervisors: a daemon that
+// double-forks (setsid, then its parent exits) is reparented away from the
+// child and leads its own session, so a tree kill cannot find it (only a
+// cgroup could); a descriptor the caller opened without close-on-exec
+// (syscall.Open without O_CLOEXEC, say) reaches every child, whereas those
+// of package os are close-on-exec; and a script whose #! line names a
+// missing interpreter cannot start, with an error that names that
+// interpreter (a DOS "\r" at the end of the line included) rather than the
+// script.
+//
 // For everyday scripts: Lines iterates over a child's output line by line
 // (bounded, "\r\n" handled), Result.Text is stdout without its final
 // newline, and Options.Logger writes a log/slog record when each child

@@ -171,6 +171,9 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 				err = derr
 			}
 		}
+		if ierr := badInterpreter(path, o.Dir, err); ierr != nil {
+			err = ierr
+		}
 		return nil, fmt.Errorf("childproc: spawn %s: %w", prog, err)
 	}
 	s.started()
