@@ -46,7 +46,6 @@ type Primary struct {
 	wg           sync.WaitGroup // every goroutine of the workers and pending restarts
 	shutdownOnce sync.Once
 	done         chan struct{} // closed when everything has ended
-	drainErr     error         // set before done: a worker had to be killed
 }
 
 // slot is one of the Config.Workers places; it holds one worker at a time

@@ -203,10 +203,11 @@ func (p *Primary) scheduleRestart(s *slot, delay time.Duration) {
 	var t *time.Timer
 	p.timerMu.Lock()
 	t = time.AfterFunc(delay, func() {
-		p.timerMu.Lock() // t is set
+		p.timerMu.Lock() // t is set once AfterFunc has returned
+		self := t
 		p.timerMu.Unlock()
 		defer p.wg.Done()
-		p.restart(s, t)
+		p.restart(s, self)
 	})
 	p.timerMu.Unlock()
 	s.timer = t

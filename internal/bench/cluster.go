@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -29,9 +28,9 @@ var clusterbench struct {
 // BuildClusterbench builds cluster/cmd/clusterbench into dir and returns
 // its path.
 func BuildClusterbench(ctx context.Context, dir string) (string, error) {
-	goCmd, err := exec.LookPath("go")
+	goCmd, err := exec.LookPath("go") // go test puts its own go first in PATH
 	if err != nil {
-		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+		return "", fmt.Errorf("bench: build clusterbench: %w", err)
 	}
 	out := filepath.Join(dir, "clusterbench")
 	cmd := exec.CommandContext(ctx, goCmd, "build", "-o", out, "github.com/spawnkit/spawnkit/cluster/cmd/clusterbench")

@@ -1,12 +1,10 @@
 package doccheck
 
 import (
-	"go/ast"
 	"go/doc"
 	"go/doc/comment"
 	"go/parser"
 	"go/token"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,17 +22,7 @@ var publicPackages = []string{"childproc", "cluster", "ipc", "pipeline", "pool",
 func docLinks(t *testing.T, dir string) (links []*comment.DocLink, where []string) {
 	t.Helper()
 	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, dir, func(fi os.FileInfo) bool {
-		return !strings.HasSuffix(fi.Name(), "_test.go")
-	}, parser.ParseComments)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, pkg := range pkgs {
-		var files []*ast.File
-		for _, f := range pkg.Files {
-			files = append(files, f)
-		}
+	for _, files := range parseDir(t, fset, dir, parser.ParseComments) {
 		dp, err := doc.NewFromFiles(fset, files, module+"/"+filepath.Base(dir))
 		if err != nil {
 			t.Fatal(err)

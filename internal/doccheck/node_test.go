@@ -16,15 +16,9 @@ import (
 func exported(t *testing.T, dir string) map[string]bool {
 	t.Helper()
 	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, dir, func(fi os.FileInfo) bool {
-		return !strings.HasSuffix(fi.Name(), "_test.go")
-	}, parser.SkipObjectResolution)
-	if err != nil {
-		t.Fatal(err)
-	}
 	names := map[string]bool{}
-	for _, pkg := range pkgs {
-		for _, f := range pkg.Files {
+	for _, files := range parseDir(t, fset, dir, parser.SkipObjectResolution) {
+		for _, f := range files {
 			for _, decl := range f.Decls {
 				switch d := decl.(type) {
 				case *ast.FuncDecl:
