@@ -6,6 +6,13 @@ package childproc_test
 // binary, registered in osexecHelpers. Where spawnkit deliberately differs
 // from os/exec, the test asserts spawnkit's documented behaviour and says
 // why.
+//
+// Not ported, for want of an equivalent: TestDoubleStartLeavesPipesOpen and
+// TestStart_twice (a Process is started once, by Spawn), TestCancelErrors
+// (there is no Cancel hook: the kill is KillSignal then SIGKILL, and a
+// failed kill is an EventError), TestPrefixSuffixSaver (Exec keeps the
+// first MaxBuffer bytes, Node's way, not a prefix and a suffix) and the
+// Windows and Plan 9 files.
 
 import (
 	"bufio"
