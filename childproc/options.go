@@ -190,7 +190,7 @@ func (o *Options) check() error {
 	}{{"Env", o.Env}, {"ExtraEnv", o.ExtraEnv}} {
 		for i, kv := range list.env {
 			if !strings.Contains(kv, "=") {
-				return fmt.Errorf("Options.%s[%d] %q is not KEY=VALUE", list.name, i, kv)
+				return fmt.Errorf("%s[%d] %q is not KEY=VALUE", "Options."+list.name, i, kv)
 			}
 		}
 	}
@@ -199,7 +199,7 @@ func (o *Options) check() error {
 		std  Stdio
 	}{{"Stdin", o.Stdin}, {"Stdout", o.Stdout}, {"Stderr", o.Stderr}} {
 		if s.std.kind == stdioFile && isClosedFile(s.std.file) {
-			return fmt.Errorf("Options.%s: File(%s): %w", s.name, s.std.file.Name(), os.ErrClosed)
+			return fmt.Errorf("%s: File(%s): %w", "Options."+s.name, s.std.file.Name(), os.ErrClosed)
 		}
 	}
 	for i, f := range o.ExtraFiles {
