@@ -433,7 +433,7 @@ func emfile() int {
 		for extra := 0; extra <= 16; extra++ {
 			base, before := len(testkit.OpenFDs()), ours()
 			low := lim
-			low.Cur = uint64(base + extra)
+			setRlimitCur(&low.Cur, base+extra)
 			if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				return 1
@@ -651,7 +651,7 @@ func TestChildOutlivesTheThreadThatStartedIt(t *testing.T) {
 		ch := make(chan started, 1)
 		go func() {
 			runtime.LockOSThread()
-			tid := syscall.Gettid()
+			tid := gettid()
 			if tid == os.Getpid() {
 				// The main thread is never ended; try another goroutine.
 				runtime.UnlockOSThread()

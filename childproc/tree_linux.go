@@ -1,3 +1,5 @@
+//go:build linux && !spawnkit_portable
+
 package childproc
 
 import (

@@ -171,7 +171,7 @@ func newChannel(uc *net.UnixConn, opts *Options) *Channel {
 // should close it once the child has been started, or the Channel never
 // sees end-of-file when the child exits.
 func Pair() (parent *Channel, child *os.File, err error) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fds, err := socketpair()
 	if err != nil {
 		return nil, nil, os.NewSyscallError("socketpair", err)
 	}

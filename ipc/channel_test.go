@@ -45,7 +45,7 @@ func rawPair(t testing.TB, opts *Options) (*Channel, *net.UnixConn) {
 	require.NoError(t, err)
 	f.Close()
 	a.Close()
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fds, err := cloexecSocketpair(syscall.SOCK_STREAM)
 	require.NoError(t, err)
 	fc.Close()
 	ch, err := New(os.NewFile(uintptr(fds[0]), "a"), opts)
@@ -308,7 +308,7 @@ func TestNew(t *testing.T) {
 	_, err = New(r, nil)
 	assert.Error(t, err, "a pipe is not a socket")
 
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0)
+	fds, err := cloexecSocketpair(syscall.SOCK_DGRAM)
 	require.NoError(t, err)
 	f0, f1 := os.NewFile(uintptr(fds[0]), "d0"), os.NewFile(uintptr(fds[1]), "d1")
 	defer f0.Close()
@@ -334,7 +334,7 @@ func TestNewErrorLeavesFileUntouched(t *testing.T) {
 		return fl&syscall.O_NONBLOCK != 0
 	}
 	var p [2]int
-	require.NoError(t, syscall.Pipe2(p[:], syscall.O_CLOEXEC))
+	require.NoError(t, cloexecPipe(&p))
 	r, w := os.NewFile(uintptr(p[0]), "r"), os.NewFile(uintptr(p[1]), "w")
 	defer r.Close()
 	defer w.Close()
@@ -342,7 +342,7 @@ func TestNewErrorLeavesFileUntouched(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, nonblock(r), "a refused pipe stays in blocking mode")
 
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0)
+	fds, err := cloexecSocketpair(syscall.SOCK_DGRAM)
 	require.NoError(t, err)
 	d0, d1 := os.NewFile(uintptr(fds[0]), "d0"), os.NewFile(uintptr(fds[1]), "d1")
 	defer d0.Close()

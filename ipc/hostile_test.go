@@ -37,7 +37,7 @@ func buildHostile(t *testing.T) string {
 // channel as its fd 3 and returns the channel and the running peer.
 func hostilePeer(t *testing.T, bin string, opts *ipc.Options, mode string, args ...string) (*ipc.Channel, *exec.Cmd) {
 	t.Helper()
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fds, err := ipc.CloexecSocketpair(syscall.SOCK_STREAM)
 	require.NoError(t, err)
 	ch, err := ipc.New(os.NewFile(uintptr(fds[0]), "ours"), opts)
 	require.NoError(t, err)
@@ -292,7 +292,7 @@ func FuzzHostileFDs(f *testing.F) {
 		require.NoError(t, err)
 		var want syscall.Stat_t
 		require.NoError(t, syscall.Fstat(int(r.Fd()), &want))
-		fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		fds, err := ipc.CloexecSocketpair(syscall.SOCK_STREAM)
 		require.NoError(t, err)
 		ch, err := ipc.New(os.NewFile(uintptr(fds[0]), "ours"), &ipc.Options{MaxMessageSize: 1 << 10})
 		require.NoError(t, err)

@@ -483,9 +483,9 @@ func newPipe(pollable bool) (r, w *os.File, err error) {
 	if pollable {
 		return os.Pipe()
 	}
-	var fds [2]int
-	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
-		return nil, nil, os.NewSyscallError("pipe2", err)
+	fds, err := rawPipe()
+	if err != nil {
+		return nil, nil, err
 	}
 	return os.NewFile(uintptr(fds[0]), "|0"), os.NewFile(uintptr(fds[1]), "|1"), nil
 }

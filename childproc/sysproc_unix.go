@@ -1,3 +1,5 @@
+//go:build unix
+
 package childproc
 
 import (
@@ -11,7 +13,8 @@ import (
 // Detached or on a PTY, otherwise leading a new process group so the whole
 // tree can be signalled, except when it inherits a terminal on stdin, where
 // it must stay in the terminal's foreground group to be allowed to read it.
-// A child that is not Detached gets SIGKILL when the parent dies.
+// A child that is not Detached gets SIGKILL when the parent dies, where the
+// OS can do that (setParentDeathSignal).
 func sysProcAttr(o *Options, stdin *os.File) (attr *syscall.SysProcAttr, ownGroup bool) {
 	attr = &syscall.SysProcAttr{Credential: o.Credential}
 	switch {
@@ -27,7 +30,7 @@ func sysProcAttr(o *Options, stdin *os.File) (attr *syscall.SysProcAttr, ownGrou
 		attr.Setpgid = true
 	}
 	if !o.Detached {
-		attr.Pdeathsig = syscall.SIGKILL
+		setParentDeathSignal(attr)
 	}
 	return attr, attr.Setsid || attr.Setpgid
 }
@@ -41,7 +44,7 @@ func isTerminal(f *os.File) bool {
 	}
 	var ioctlErr error
 	if err := rc.Control(func(fd uintptr) {
-		_, ioctlErr = unix.IoctlGetTermios(int(fd), unix.TCGETS)
+		_, ioctlErr = unix.IoctlGetTermios(int(fd), ioctlReadTermios)
 	}); err != nil {
 		return false
 	}
