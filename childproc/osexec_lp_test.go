@@ -217,10 +217,10 @@ func TestLookPathAsksTheKernelAndKeepsSearching(t *testing.T) {
 // going on past the noexec mount.
 func TestOSExecFindExecutableVsNoexec(t *testing.T) {
 	tmp := t.TempDir()
-	if err := syscall.Mount("tmpfs", tmp, "tmpfs", 0, ""); err != nil {
+	if err := mountTmpfs(tmp); err != nil {
 		t.Skipf("requires ability to mount tmpfs (%v)", err)
 	}
-	t.Cleanup(func() { require.NoError(t, syscall.Unmount(tmp, 0)) })
+	t.Cleanup(func() { require.NoError(t, unmount(tmp)) })
 	other := t.TempDir()
 	writeScript(t, filepath.Join(tmp, "program"), "noexec", 0o755)
 	writeScript(t, filepath.Join(other, "program"), "other", 0o755)
@@ -234,7 +234,7 @@ func TestOSExecFindExecutableVsNoexec(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "noexec\n", string(res.Stdout))
 
-	if err := syscall.Mount("", tmp, "", syscall.MS_REMOUNT|syscall.MS_NOEXEC, ""); err != nil {
+	if err := remountNoexec(tmp); err != nil {
 		t.Skipf("requires ability to re-mount tmpfs (%v)", err)
 	}
 	_, err = childproc.ExecFile(context.Background(), path, nil, nil)

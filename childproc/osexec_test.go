@@ -191,7 +191,7 @@ func cmdOrdered(args ...string) {
 		}
 		f.WriteString(a[2:] + "\n")
 		for {
-			n, err := unix.IoctlGetInt(int(f.Fd()), unix.TIOCINQ) // FIONREAD
+			n, err := unix.IoctlGetInt(int(f.Fd()), fionread)
 			if err != nil || n == 0 {
 				break
 			}

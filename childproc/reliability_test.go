@@ -283,6 +283,7 @@ func orphaner(markers []string) int {
 }
 
 func TestParentKilledWithChildren(t *testing.T) {
+	skipUnlessLinux(t, "a non-detached child gets SIGKILL when the parent dies (PDEATHSIG)")
 	// What happens when the parent dies by SIGKILL (no deferred cleanup
 	// runs): its non-detached child dies (parent-death signal), but what
 	// that child started does not, and Detached children live on whether
@@ -635,6 +636,7 @@ func TestExecFileArgumentsAreNeverInterpreted(t *testing.T) {
 }
 
 func TestChildOutlivesTheThreadThatStartedIt(t *testing.T) {
+	skipUnlessLinux(t, "PDEATHSIG follows the thread that started the child, so spawner threads start it")
 	// Linux sends the parent-death signal when the thread that started the
 	// child exits, and Go ends a thread whose goroutine returns while
 	// locked to it. Spawning from such a goroutine must not kill the child.

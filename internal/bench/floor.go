@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"syscall"
 
 	"github.com/spawnkit/spawnkit/ipc"
 )
@@ -84,7 +83,7 @@ type Floor struct {
 
 // StartFloor starts the running binary as a bare line-echo child.
 func StartFloor(ctx context.Context) (*Floor, error) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fds, err := cloexecSocketpair()
 	if err != nil {
 		return nil, os.NewSyscallError("socketpair", err)
 	}
