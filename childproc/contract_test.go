@@ -144,9 +144,14 @@ func TestUnreadMessagesPushBackOnTheChildOnly(t *testing.T) {
 	// socket, then blocks in its send.
 	require.Eventually(t, func() bool {
 		n := sent()
-		time.Sleep(200 * time.Millisecond)
-		return n > 0 && sent() == n
-	}, 20*time.Second, 10*time.Millisecond, "the child never stopped sending")
+		for range 5 {
+			time.Sleep(100 * time.Millisecond)
+			if sent() != n {
+				return false
+			}
+		}
+		return n > 0
+	}, 30*time.Second, 10*time.Millisecond, "the child never stopped sending")
 	blockedAt := sent()
 	assert.Less(t, blockedAt, 5000, "1 KiB messages: the socket holds a few hundred, not thousands")
 	assert.True(t, testkit.Alive(p.Pid))
@@ -167,7 +172,6 @@ func TestUnreadMessagesPushBackOnTheChildOnly(t *testing.T) {
 	for i, n := range ns {
 		require.Equal(t, i, n)
 	}
-	assert.LessOrEqual(t, len(ns), blockedAt)
 	assert.Equal(t, "spawn", others[0])
 	assert.Equal(t, "close", others[len(others)-1])
 	assert.Contains(t, others, "disconnect")
