@@ -368,3 +368,12 @@ func lines(s, substr string) []string {
 	}
 	return out
 }
+
+// runBin runs the spawnkit binary to its end and returns its combined
+// output and exit code.
+func runBin(args ...string) (string, int) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "XDG_RUNTIME_DIR="+os.TempDir())
+	out, _ := cmd.CombinedOutput()
+	return string(out), cmd.ProcessState.ExitCode()
+}

@@ -9,9 +9,11 @@ already non-blocking when this worker started (a worker before it set it;
 the supervisor must never clear it).
 
 WORKER_MODE changes its behaviour: normal, never-ready (serves but never
-says READY=1), crash (exits 3 at once), hang (after HANG_AFTER seconds stops
-accepting and petting the watchdog), ignore-term (ignores SIGTERM),
-no-notify (leaves READY=1 to someone else, e.g. systemd-notify).
+says READY=1), crash (exits 3 at once), crash-after (exits 3 after
+answering CRASH_AFTER requests), hang (after HANG_AFTER seconds stops
+accepting and petting the watchdog; only in slot HANG_SLOT when set, and
+only once when HANG_ONCE names a file, which it creates), ignore-term (ignores SIGTERM), no-notify (leaves READY=1
+to someone else, e.g. systemd-notify). SIGUSR1 prints "got SIGUSR1".
 """
 import fcntl
 import os
@@ -72,6 +74,7 @@ def on_term(sig, frame):
 
 
 signal.signal(signal.SIGTERM, on_term)
+signal.signal(signal.SIGUSR1, lambda sig, frame: print("got SIGUSR1", flush=True))
 
 if mode == "crash":
     print("crashing on purpose", file=sys.stderr, flush=True)
@@ -108,11 +111,20 @@ print("a line on stderr", file=sys.stderr, flush=True)
 if mode not in ("never-ready", "no-notify"):
     notify("READY=1\nSTATUS=serving")
 threading.Thread(target=watchdog, daemon=True).start()
-hang_at = time.time() + float(os.environ.get("HANG_AFTER", "0")) if mode == "hang" else None
+hang_at = None
+if mode == "hang":
+    once = os.environ.get("HANG_ONCE")
+    slot = os.environ.get("HANG_SLOT")
+    if (not once or not os.path.exists(once)) and (not slot or slot == os.environ.get("SPAWNKIT_SLOT")):
+        hang_at = time.time() + float(os.environ.get("HANG_AFTER", "0"))
+served = 0
+crash_after = int(os.environ.get("CRASH_AFTER", "0")) if mode == "crash-after" else 0
 
 while not stopping:
     if hang_at is not None and time.time() >= hang_at:
         hung = True
+        if os.environ.get("HANG_ONCE"):
+            open(os.environ["HANG_ONCE"], "w").close()
         print("hanging", flush=True)
         while True:
             time.sleep(3600)
@@ -130,5 +142,9 @@ while not stopping:
             print("request failed: %r" % e, file=sys.stderr, flush=True)
         finally:
             conn.close()
+        served += 1
+        if crash_after and served >= crash_after:
+            print("crashing after %d requests" % served, file=sys.stderr, flush=True)
+            sys.exit(3)
 notify("STOPPING=1")
 print("drained, exiting", flush=True)

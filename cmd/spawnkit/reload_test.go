@@ -1,0 +1,179 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func writeEnv(t *testing.T, path string, lines ...string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Three rolling reloads, by `ctl reload --wait`, SIGHUP and SIGUSR2, under
+// 16 clients: every request answered, every worker replaced, the env file
+// re-read each time, and the shared socket's O_NONBLOCK (set by the first
+// worker) never cleared by the supervisor. The figures go to
+// bench/RESULTS.md (go test ./cmd/spawnkit -run TestRollingReloadUnderLoad -v).
+func TestRollingReloadUnderLoadLosesNoRequest(t *testing.T) {
+	need(t, "python3")
+	env := filepath.Join(t.TempDir(), "env")
+	writeEnv(t, env, "GEN=0")
+	s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--env-file", env, "--", "./worker.py")
+	first := s.waitReady(2)
+	url := "http://" + s.addr("http") + "/"
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := load(ctx, url, 16)
+	time.Sleep(time.Second)
+	r.mark() // steady state before, reloads after
+
+	t0 := time.Now()
+	writeEnv(t, env, "GEN=1")
+	if out, err := s.ctl("reload", "--wait"); err != nil || out != "reload done\n" {
+		t.Fatalf("ctl reload --wait: %q, %v", out, err)
+	}
+	for i, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGUSR2} {
+		writeEnv(t, env, fmt.Sprintf("GEN=%d", i+2))
+		s.cmd.Process.Signal(sig)
+		s.waitLog(fmt.Sprintf("reload %d done", i+2), 1)
+	}
+	reloading := time.Since(t0)
+	r.mark()
+	time.Sleep(500 * time.Millisecond)
+	cancel()
+	r.wait()
+	r.check(t)
+
+	last := s.waitReady(2)
+	for _, pid := range last {
+		if slices.Contains(first, pid) {
+			t.Errorf("worker %d of the first generation still serves: %v → %v", pid, first, last)
+		}
+		body, err := get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(body, "3 ") || !strings.HasSuffix(body, " http nonblock=1\n") {
+			t.Errorf("after 3 reloads: %q; want generation 3 from a worker that found the socket non-blocking", body)
+		}
+	}
+	if st := s.status(); st.Generation != 3 || st.Reloads != 3 {
+		t.Errorf("status: generation %d, %d reloads; want 3 and 3", st.Generation, st.Reloads)
+	}
+	r.mu.Lock()
+	for _, gen := range []string{"0", "3"} {
+		if r.bodies[gen] == 0 {
+			t.Errorf("no answer from generation %s: %v", gen, r.bodies)
+		}
+	}
+	steady, during := r.latencies[:r.marks[0]], r.latencies[r.marks[0]:r.marks[1]]
+	var perSlot []string
+	for _, m := range regexp.MustCompile(`per slot: ([^)]*)\)`).FindAllStringSubmatch(s.err.String(), -1) {
+		perSlot = append(perSlot, m[1])
+	}
+	t.Logf("16 clients, 2 python workers, 3 rolling reloads in %v: %d requests ok, %d failed; reload time per slot: %s; p99 steady %v, during reloads %v",
+		reloading.Round(time.Millisecond), r.ok, len(r.failed), strings.Join(perSlot, " | "), p99(steady).Round(100*time.Microsecond), p99(during).Round(100*time.Microsecond))
+	r.mu.Unlock()
+}
+
+// A replacement that exits, then one that never says READY=1, abort the
+// reload: the old workers keep serving, no request fails, and the next
+// good reload goes through.
+func TestFailedReplacementAbortsTheReloadAndKeepsTheOldWorkers(t *testing.T) {
+	need(t, "python3")
+	env := filepath.Join(t.TempDir(), "env")
+	writeEnv(t, env, "GEN=0")
+	s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--env-file", env, "--ready-timeout", "4s", "--stop-timeout", "2s", "--", "./worker.py")
+	first := s.waitReady(2)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := load(ctx, "http://"+s.addr("http")+"/", 16)
+
+	for _, c := range []struct{ mode, want string }{
+		{"crash", "exited before it was ready (exit code 3)"},
+		{"never-ready", "was not ready within 4s"},
+	} {
+		writeEnv(t, env, "GEN=1", "WORKER_MODE="+c.mode)
+		_, err := s.ctl("reload", "--wait")
+		if err == nil || !strings.Contains(err.Error(), "aborted at slot 0") || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("reload to a %s worker: %v; want it aborted at slot 0: …%s", c.mode, err, c.want)
+		}
+		st := s.status()
+		var pids []int
+		for _, w := range st.Workers {
+			if w.State == "ready" {
+				pids = append(pids, w.Pid)
+			}
+		}
+		if !slices.Equal(pids, first) || st.Generation != 0 {
+			t.Errorf("after the aborted reload: ready workers %v, generation %d; want the old %v, 0", pids, st.Generation, first)
+		}
+	}
+	writeEnv(t, env, "GEN=3")
+	if _, err := s.ctl("reload", "--wait"); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	r.wait()
+	r.check(t)
+	if st := s.status(); st.Generation != 3 {
+		t.Errorf("generation %d after the good reload; want 3", st.Generation)
+	}
+}
+
+// Workers that crash every 40 requests are replaced with backoff while
+// the connections wait in the socket's queue, which the supervisor keeps
+// open: nothing is refused.
+func TestCrashingWorkersAreReplacedWithoutLosingARequest(t *testing.T) {
+	need(t, "python3")
+	s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--crash-limit", "1000", "--restart-delay", "10ms", "--max-restart-delay", "100ms",
+		"-e", "WORKER_MODE=crash-after", "-e", "CRASH_AFTER=40", "--", "./worker.py")
+	s.waitReady(2)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	r := load(ctx, "http://"+s.addr("http")+"/", 16)
+	r.wait()
+	r.check(t)
+	if n := strings.Count(s.err.String(), "exited (exit code 3); restarting in"); n < 2 {
+		t.Errorf("%d crash restarts logged; want at least 2", n)
+	}
+}
+
+func TestCrashLoopGivesTheSlotsUpAndExits1(t *testing.T) {
+	need(t, "python3")
+	s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--crash-limit", "3", "--restart-delay", "10ms", "-e", "WORKER_MODE=crash", "--", "./worker.py")
+	select {
+	case <-s.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("still running 30s into a crash loop")
+	}
+	if code := s.cmd.ProcessState.ExitCode(); code != 1 {
+		t.Errorf("exit code %d; want 1", code)
+	}
+	for _, want := range []string{
+		"slot 0 died 3 times within 30s: not restarting it",
+		"slot 1 died 3 times within 30s: not restarting it",
+		"spawnkit: ERROR: every worker slot was given up: cluster: worker crash loop",
+	} {
+		if !strings.Contains(s.err.String(), want) {
+			t.Errorf("stderr lacks %q", want)
+		}
+	}
+	if n := strings.Count(s.err.String(), "crashing on purpose"); n != 6 {
+		t.Errorf("%d workers started; want 3 per slot", n)
+	}
+}
