@@ -6,12 +6,12 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/spawnkit/spawnkit/childproc"
 	"github.com/spawnkit/spawnkit/cluster"
 )
 
@@ -77,49 +77,14 @@ func (c *config) loadSpec(gen int, baseEnv []string) (*spec, error) {
 	return &spec{gen: gen, path: path, argv0: c.program, args: c.args, dir: dir, env: env}, nil
 }
 
-// lookProgram resolves name as the worker would: a name with a slash
-// relative to dir, any other in the PATH of env.
+// lookProgram resolves name as the worker would, by childproc.LookPath's
+// rules (the ones Spawn follows): a name with a slash relative to dir, any
+// other in the PATH of env (never the current directory implicitly).
 func lookProgram(name, dir string, env []string) (string, error) {
-	if strings.Contains(name, "/") {
-		p := name
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
-		}
-		if err := executable(p); err != nil {
-			return "", fmt.Errorf("program %s: %w", name, err)
-		}
-		return p, nil
+	if strings.Contains(name, "/") && !filepath.IsAbs(name) {
+		name = filepath.Join(dir, name)
 	}
-	pathVar := "/usr/local/bin:/usr/bin:/bin"
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
-			pathVar = v
-		}
-	}
-	for d := range strings.SplitSeq(pathVar, ":") {
-		if d == "" {
-			d = "."
-		}
-		if !filepath.IsAbs(d) {
-			d = filepath.Join(dir, d)
-		}
-		p := filepath.Join(d, name)
-		if executable(p) == nil {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("program %s: not found in PATH: %w", name, fs.ErrNotExist)
-}
-
-func executable(p string) error {
-	fi, err := os.Stat(p)
-	if err != nil {
-		return err
-	}
-	if fi.IsDir() || fi.Mode()&0o111 == 0 {
-		return fs.ErrPermission
-	}
-	return nil
+	return childproc.LookPath(name, env)
 }
 
 // readEnvFile reads KEY=VALUE lines; blank lines and lines starting with

@@ -36,7 +36,8 @@ func TestMain(m *testing.M) {
 	}
 	bin, goworkerBin = filepath.Join(dir, "spawnkit"), filepath.Join(dir, "goworker")
 	for _, b := range [][2]string{{bin, "."}, {goworkerBin, "./testdata/goworker"}} {
-		if out, err := exec.Command("go", "build", "-o", b[0], b[1]).CombinedOutput(); err != nil {
+		args := append(append([]string{"build"}, raceFlags...), "-o", b[0], b[1])
+		if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "go build %s: %v\n%s", b[1], err, out)
 			os.RemoveAll(dir)
 			os.Exit(1)
@@ -103,6 +104,9 @@ func startSup(t *testing.T, args ...string) *sup {
 			}
 		}
 		s.noOrphans()
+		if strings.Contains(s.err.String(), "WARNING: DATA RACE") {
+			t.Errorf("data race in the supervisor")
+		}
 		if t.Failed() {
 			t.Logf("supervisor stdout:\n%s\nsupervisor stderr:\n%s", s.out, s.err)
 		}

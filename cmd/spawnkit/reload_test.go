@@ -92,20 +92,21 @@ func TestRollingReloadUnderLoadLosesNoRequest(t *testing.T) {
 
 // A replacement that exits, then one that never says READY=1, abort the
 // reload: the old workers keep serving, no request fails, and the next
-// good reload goes through.
+// good reload goes through. (8 clients: the replacement must start well
+// within --ready-timeout on a loaded machine.)
 func TestFailedReplacementAbortsTheReloadAndKeepsTheOldWorkers(t *testing.T) {
 	need(t, "python3")
 	env := filepath.Join(t.TempDir(), "env")
 	writeEnv(t, env, "GEN=0")
-	s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--env-file", env, "--ready-timeout", "4s", "--stop-timeout", "2s", "--", "./worker.py")
+	s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--env-file", env, "--ready-timeout", "6s", "--stop-timeout", "2s", "--", "./worker.py")
 	first := s.waitReady(2)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	r := load(ctx, "http://"+s.addr("http")+"/", 16)
+	r := load(ctx, "http://"+s.addr("http")+"/", 8)
 
 	for _, c := range []struct{ mode, want string }{
 		{"crash", "exited before it was ready (exit code 3)"},
-		{"never-ready", "was not ready within 4s"},
+		{"never-ready", "was not ready within 6s"},
 	} {
 		writeEnv(t, env, "GEN=1", "WORKER_MODE="+c.mode)
 		_, err := s.ctl("reload", "--wait")
@@ -175,5 +176,48 @@ func TestCrashLoopGivesTheSlotsUpAndExits1(t *testing.T) {
 	}
 	if n := strings.Count(s.err.String(), "crashing on purpose"); n != 6 {
 		t.Errorf("%d workers started; want 3 per slot", n)
+	}
+}
+
+// A reload goes on to the next slot once the old worker is signalled, not
+// once it has exited (so slow drains do not stall it), unless
+// --max-draining old workers are still draining. The workers ignore
+// SIGTERM, so an old one drains until --stop-timeout.
+func TestReloadGoesOnOnceTheOldWorkerIsSignalledUpToMaxDraining(t *testing.T) {
+	need(t, "python3")
+	for _, c := range []struct {
+		maxDraining, stopTimeout string
+		draining                 int // old workers still running when the reload returns
+	}{{"0", "4s", 2}, {"1", "1s", 1}} {
+		t.Run("max-draining="+c.maxDraining, func(t *testing.T) {
+			s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--stop-timeout", c.stopTimeout, "--max-draining", c.maxDraining,
+				"-e", "WORKER_MODE=ignore-term", "--", "./worker.py")
+			old := s.waitReady(2)
+			if _, err := s.ctl("reload", "--wait"); err != nil {
+				t.Fatal(err)
+			}
+			st := s.status()
+			var draining, now []int
+			for _, w := range st.Workers {
+				switch w.State {
+				case "draining":
+					draining = append(draining, w.Pid)
+				case "ready":
+					now = append(now, w.Pid)
+				}
+			}
+			if len(draining) != c.draining || len(now) != 2 {
+				t.Fatalf("after the reload: draining %v, ready %v; want %d of %v draining and 2 new ready", draining, now, c.draining, old)
+			}
+			log := s.err.String()
+			killed := strings.Index(log, fmt.Sprintf("killing worker.py.0 pid %d and its processes: it did not stop within %s", old[0], c.stopTimeout))
+			ready := strings.Index(log, fmt.Sprintf("worker.py.1 pid %d ready", now[1]))
+			if c.maxDraining == "1" && (killed < 0 || killed > ready) {
+				t.Errorf("slot 1 was replaced before slot 0's old worker ended (max-draining 1)")
+			}
+			if c.maxDraining == "0" && killed >= 0 {
+				t.Errorf("slot 0's old worker ended before the reload returned")
+			}
+		})
 	}
 }

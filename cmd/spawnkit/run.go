@@ -118,7 +118,7 @@ func runCommand(args []string) int {
 	slots := append([]*slot(nil), s.slots...)
 	s.mu.Unlock()
 	for _, sl := range slots {
-		go s.fill(sl, nil)
+		go s.fill(sl, 0)
 	}
 	go s.announceReady(slots)
 

@@ -40,6 +40,7 @@ type supervisor struct {
 	workers  map[int]*worker // every live worker, draining ones included
 	spec     *spec           // the last fully applied generation
 	nextID   int
+	starting int // workers being started, not yet in workers
 	gen      int
 	reloads  int
 	stopping bool
@@ -56,9 +57,10 @@ type slot struct {
 	spec     *spec
 	backoff  cluster.Backoff
 	gaveUp   bool
-	busy     bool // a reload, restart or fill is putting a worker here
-	removed  bool // scaled down
-	timer    *time.Timer
+	busy     bool        // a reload, restart or fill is putting a worker here
+	removed  bool        // scaled down
+	timer    *time.Timer // pending fill
+	timerGen int         // identifies the pending fill; a superseded one does nothing
 	restarts int
 }
 
@@ -109,8 +111,18 @@ func (s *supervisor) start(sl *slot, sp *spec) (*worker, error) {
 		return nil, errStopping
 	}
 	s.nextID++
+	s.starting++
 	w := &worker{id: s.nextID, sl: sl, spec: sp, ready: make(chan struct{}), exited: make(chan struct{})}
 	s.mu.Unlock()
+	registered := false
+	defer func() {
+		if !registered {
+			s.mu.Lock()
+			s.starting--
+			s.broadcast()
+			s.mu.Unlock()
+		}
+	}()
 
 	var files []*os.File
 	var names []string
@@ -195,6 +207,8 @@ func (s *supervisor) start(sl *slot, sp *spec) (*worker, error) {
 
 	s.mu.Lock()
 	s.workers[w.id] = w
+	s.starting--
+	registered = true
 	stopping := s.stopping
 	s.mu.Unlock()
 
@@ -431,17 +445,17 @@ func (s *supervisor) scheduleFill(sl *slot, delay time.Duration) {
 	if sl.timer != nil {
 		sl.timer.Stop()
 	}
-	var t *time.Timer
-	t = time.AfterFunc(delay, func() { s.fill(sl, t) })
-	sl.timer = t
+	sl.timerGen++
+	gen := sl.timerGen
+	sl.timer = time.AfterFunc(delay, func() { s.fill(sl, gen) })
 }
 
 // fill starts a worker in the empty slot sl (a crash restart, a scale-up
-// or the first start), unless timer t was superseded meanwhile. Readiness
-// is enforced by monitor.
-func (s *supervisor) fill(sl *slot, t *time.Timer) {
+// or the first start), unless it is the pending fill gen (non-zero) and
+// that was superseded meanwhile. Readiness is enforced by monitor.
+func (s *supervisor) fill(sl *slot, gen int) {
 	s.mu.Lock()
-	if t != nil && sl.timer != t || s.stopping || sl.cur != nil || sl.gaveUp || sl.busy || sl.removed {
+	if gen != 0 && (sl.timer == nil || sl.timerGen != gen) || s.stopping || sl.cur != nil || sl.gaveUp || sl.busy || sl.removed {
 		s.mu.Unlock()
 		return
 	}
@@ -487,11 +501,14 @@ func (s *supervisor) waitReady(w *worker) error {
 	}
 }
 
-// replace puts a new worker running sp in slot sl: start it, wait until it
-// is ready, then stop the old one (SIGTERM) and return once fewer than
-// --max-draining old workers are still draining. When the new worker
-// fails, the old one keeps the slot and the new one is stopped.
+// replace puts a new worker running sp in slot sl: once fewer than
+// --max-draining stopped workers are still running, start it, wait until
+// it is ready, then stop the old one (SIGTERM) and return without waiting
+// for it to exit. When the new worker fails, the old one keeps the slot
+// and the new one is stopped. It returns the time from the start of the
+// new worker to the signal to the old one.
 func (s *supervisor) replace(sl *slot, sp *spec) (time.Duration, error) {
+	s.waitDraining()
 	t0 := time.Now()
 	s.mu.Lock()
 	if s.stopping {
@@ -535,9 +552,7 @@ func (s *supervisor) replace(sl *slot, sp *spec) (time.Duration, error) {
 	if old != nil {
 		s.stopWorker(old, "", false)
 	}
-	took := time.Since(t0)
-	s.waitDraining()
-	return took, nil
+	return time.Since(t0), nil
 }
 
 // waitDraining returns once fewer than --max-draining stopped workers are
@@ -666,7 +681,7 @@ func (s *supervisor) scale(n int) error {
 	}
 	var errs []error
 	for _, sl := range added {
-		s.fill(sl, nil)
+		s.fill(sl, 0)
 		s.mu.Lock()
 		w := sl.cur
 		s.mu.Unlock()
@@ -701,7 +716,8 @@ func (s *supervisor) signalAll(sig syscall.Signal) int {
 }
 
 // shutdown stops every worker (SIGTERM, then SIGKILL of its tree after
-// --stop-timeout) and returns once all have exited.
+// --stop-timeout) and returns once all have exited, those that were being
+// started when it began included.
 func (s *supervisor) shutdown() {
 	s.mu.Lock()
 	if !s.stopping {
@@ -713,17 +729,23 @@ func (s *supervisor) shutdown() {
 			}
 		}
 	}
-	var ws []*worker
-	for _, w := range s.workers {
-		ws = append(ws, w)
-	}
 	s.mu.Unlock()
 	sdNotify(s.ownNotify, "STOPPING=1")
-	for _, w := range ws {
-		s.stopWorker(w, "", false)
-	}
-	for _, w := range ws {
-		<-w.exited
+	for {
+		s.mu.Lock()
+		var ws []*worker
+		for _, w := range s.workers {
+			ws = append(ws, w)
+		}
+		ch, starting := s.changed, s.starting
+		s.mu.Unlock()
+		if len(ws) == 0 && starting == 0 {
+			return
+		}
+		for _, w := range ws {
+			s.stopWorker(w, "", false)
+		}
+		<-ch
 	}
 }
 
