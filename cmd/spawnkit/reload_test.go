@@ -29,9 +29,19 @@ func writeEnv(t *testing.T, path string, lines ...string) {
 // bench/RESULTS.md (go test ./cmd/spawnkit -run TestRollingReloadUnderLoad -v).
 func TestRollingReloadUnderLoadLosesNoRequest(t *testing.T) {
 	need(t, "python3")
+	rollingReload(t, "python", "./worker.py")
+}
+
+// The same with the Go worker (cluster.ServeHTTP), whose start is quick:
+// the reload time per slot is spawnkit's own.
+func TestRollingReloadUnderLoadLosesNoRequestGo(t *testing.T) {
+	rollingReload(t, "go", goworkerBin)
+}
+
+func rollingReload(t *testing.T, kind, program string) {
 	env := filepath.Join(t.TempDir(), "env")
 	writeEnv(t, env, "GEN=0")
-	s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--env-file", env, "--", "./worker.py")
+	s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--env-file", env, "--", program)
 	first := s.waitReady(2)
 	url := "http://" + s.addr("http") + "/"
 
@@ -67,7 +77,7 @@ func TestRollingReloadUnderLoadLosesNoRequest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasPrefix(body, "3 ") || !strings.HasSuffix(body, " http nonblock=1\n") {
+		if !strings.HasPrefix(body, "3 ") || kind == "python" && !strings.HasSuffix(body, " http nonblock=1\n") {
 			t.Errorf("after 3 reloads: %q; want generation 3 from a worker that found the socket non-blocking", body)
 		}
 	}
@@ -85,8 +95,8 @@ func TestRollingReloadUnderLoadLosesNoRequest(t *testing.T) {
 	for _, m := range regexp.MustCompile(`per slot: ([^)]*)\)`).FindAllStringSubmatch(s.err.String(), -1) {
 		perSlot = append(perSlot, m[1])
 	}
-	t.Logf("16 clients, 2 python workers, 3 rolling reloads in %v: %d requests ok, %d failed; reload time per slot: %s; p99 steady %v, during reloads %v",
-		reloading.Round(time.Millisecond), r.ok, len(r.failed), strings.Join(perSlot, " | "), p99(steady).Round(100*time.Microsecond), p99(during).Round(100*time.Microsecond))
+	t.Logf("16 clients, 2 %s workers, 3 rolling reloads in %v: %d requests ok, %d failed; reload time per slot: %s; p99 steady %v, during reloads %v",
+		kind, reloading.Round(time.Millisecond), r.ok, len(r.failed), strings.Join(perSlot, " | "), p99(steady).Round(100*time.Microsecond), p99(during).Round(100*time.Microsecond))
 	r.mu.Unlock()
 }
 
@@ -218,7 +228,9 @@ func TestReloadGoesOnOnceTheOldWorkerIsSignalledUpToMaxDraining(t *testing.T) {
 					now = append(now, w.Pid)
 				}
 			}
-			if len(draining) != c.draining || len(now) != 2 {
+			// With max-draining 1 the old worker of slot 1 may already have
+			// been killed (1s) by the time status answers.
+			if len(draining) != c.draining && (c.maxDraining == "0" || len(draining) > c.draining) || len(now) != 2 {
 				t.Fatalf("after the reload: draining %v, ready %v; want %d of %v draining and 2 new ready", draining, now, c.draining, old)
 			}
 			log := s.err.String()

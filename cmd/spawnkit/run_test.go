@@ -99,10 +99,16 @@ func TestStopKillsAWorkerThatIgnoresSIGTERMAfterStopTimeout(t *testing.T) {
 	}
 }
 
+// The workers run with SIGKILL as their parent-death signal (the shim
+// execs from the thread that has it), so they die when the supervisor is
+// killed outright.
 func TestWorkersDieWithAKilledSupervisor(t *testing.T) {
 	need(t, "python3")
 	s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--", "./worker.py")
 	pids := s.waitReady(2)
+	for slot, pid := range pids {
+		s.waitLogOut(fmt.Sprintf("[worker.py.%d %d] parent-death signal 9\n", slot, pid))
+	}
 	s.cmd.Process.Kill()
 	<-s.done
 	deadline := time.Now().Add(5 * time.Second)

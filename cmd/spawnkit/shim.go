@@ -37,6 +37,7 @@ func shim(args []string) {
 	if _, ok := os.LookupEnv("WATCHDOG_USEC"); ok {
 		env = setEnv(env, "WATCHDOG_PID", pid)
 	}
+	beforeExec()
 	err := syscall.Exec(args[0], args[1:], env)
 	fmt.Fprintf(os.Stderr, "spawnkit: exec %s: %v\n", args[0], err)
 	os.Exit(127)

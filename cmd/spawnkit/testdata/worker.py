@@ -107,6 +107,12 @@ def watchdog():
 
 
 print("serving %s on fds 3..%d" % (":".join(names), 2 + nfds), flush=True)
+if sys.platform == "linux":
+    import ctypes
+
+    sig = ctypes.c_int(0)
+    ctypes.CDLL(None).prctl(2, ctypes.byref(sig))  # PR_GET_PDEATHSIG
+    print("parent-death signal %d" % sig.value, flush=True)
 print("a line on stderr", file=sys.stderr, flush=True)
 if mode not in ("never-ready", "no-notify"):
     notify("READY=1\nSTATUS=serving")
