@@ -102,11 +102,10 @@ func rollingReload(t *testing.T, kind, program string) {
 
 // abortedReload checks that a reload to a worker of mode fails at slot 0
 // with want, and that the old workers keep serving under load.
-func abortedReload(t *testing.T, mode, readyTimeout, want string, then func(s *sup, env string)) {
-	need(t, "python3")
+func abortedReload(t *testing.T, program, mode, readyTimeout, want string, then func(s *sup, env string)) {
 	env := filepath.Join(t.TempDir(), "env")
 	writeEnv(t, env, "GEN=0")
-	s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--env-file", env, "--ready-timeout", readyTimeout, "--stop-timeout", "5s", "--", "./worker.py")
+	s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--env-file", env, "--ready-timeout", readyTimeout, "--stop-timeout", "5s", "--", program)
 	first := s.waitReady(2)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -139,7 +138,8 @@ func abortedReload(t *testing.T, mode, readyTimeout, want string, then func(s *s
 // workers keep serving, no request fails, and the next good reload goes
 // through.
 func TestReplacementThatExitsAbortsTheReloadAndKeepsTheOldWorkers(t *testing.T) {
-	abortedReload(t, "crash", "60s", "exited before it was ready (exit code 3)", func(s *sup, env string) {
+	need(t, "python3")
+	abortedReload(t, "./worker.py", "crash", "60s", "exited before it was ready (exit code 3)", func(s *sup, env string) {
 		writeEnv(t, env, "GEN=2")
 		if _, err := s.ctl("reload", "--wait"); err != nil {
 			t.Fatal(err)
@@ -152,8 +152,9 @@ func TestReplacementThatExitsAbortsTheReloadAndKeepsTheOldWorkers(t *testing.T) 
 
 // A replacement that never says READY=1 (it serves, though) aborts the
 // reload after --ready-timeout and is stopped gracefully: no request fails.
+// (The Go worker: its first start is well within 2s on a loaded machine.)
 func TestReplacementNeverReadyAbortsTheReloadAndKeepsTheOldWorkers(t *testing.T) {
-	abortedReload(t, "never-ready", "2s", "was not ready within 2s", nil)
+	abortedReload(t, goworkerBin, "never-ready", "2s", "was not ready within 2s", nil)
 }
 
 // Workers that crash every 40 requests are replaced with backoff while

@@ -218,10 +218,14 @@ func (s *supervisor) cleanup() {
 func (s *supervisor) announceReady(slots []*slot) {
 	for {
 		s.mu.Lock()
-		pending := 0
+		pending, ready := 0, 0
 		for _, sl := range slots {
-			if !sl.gaveUp && (sl.cur == nil || !sl.cur.isReadyNow()) {
+			switch {
+			case sl.gaveUp:
+			case sl.cur == nil || !sl.cur.isReadyNow():
 				pending++
+			default:
+				ready++
 			}
 		}
 		ch, stopping := s.changed, s.stopping
@@ -230,8 +234,10 @@ func (s *supervisor) announceReady(slots []*slot) {
 			return
 		}
 		if pending == 0 {
-			s.logf("%d workers ready", len(slots))
-			sdNotify(s.ownNotify, "READY=1\nMAINPID="+strconv.Itoa(os.Getpid()))
+			if ready > 0 { // not when every slot was given up
+				s.logf("%d workers ready", ready)
+				sdNotify(s.ownNotify, "READY=1\nMAINPID="+strconv.Itoa(os.Getpid()))
+			}
 			return
 		}
 		select {

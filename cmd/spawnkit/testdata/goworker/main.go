@@ -1,6 +1,6 @@
 // Command goworker is a socket-activated Go HTTP worker for spawnkit's
 // tests: it serves fd 3 with cluster.ServeHTTP, says READY=1 on
-// NOTIFY_SOCKET and drains on SIGTERM.
+// NOTIFY_SOCKET (unless WORKER_MODE=never-ready) and drains on SIGTERM.
 package main
 
 import (
@@ -36,12 +36,14 @@ func main() {
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "%s %d go\n", gen, os.Getpid())
 	})}
-	c, err := net.Dial("unixgram", os.Getenv("NOTIFY_SOCKET"))
-	if err != nil {
-		log.Fatal(err)
+	if os.Getenv("WORKER_MODE") != "never-ready" {
+		c, err := net.Dial("unixgram", os.Getenv("NOTIFY_SOCKET"))
+		if err != nil {
+			log.Fatal(err)
+		}
+		c.Write([]byte("READY=1"))
+		c.Close()
 	}
-	c.Write([]byte("READY=1"))
-	c.Close()
 	if err := cluster.ServeHTTP(ctx, srv, ln); err != nil {
 		log.Fatal(err)
 	}
