@@ -246,10 +246,10 @@ func (p *Process) terminate(cause error, timedOut bool) {
 	if err := p.tree.signal(p.killSignal); err != nil {
 		p.emit(Event{Kind: EventError, Err: fmt.Errorf("childproc: kill %s (pid %d): %w", p.command, p.Pid, err)})
 	}
-	if p.killSignal != syscall.SIGKILL && p.killSignal != syscall.SIGCONT {
+	if sigCont != 0 && p.killSignal != syscall.SIGKILL && p.killSignal != sigCont {
 		// A stopped process (SIGSTOP, Ctrl-Z) keeps KillSignal pending
 		// until it is continued, as systemd does it.
-		p.tree.signal(syscall.SIGCONT)
+		p.tree.signal(sigCont)
 	}
 	if p.killDelay < 0 {
 		p.tree.release()
