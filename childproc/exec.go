@@ -54,8 +54,8 @@ func run(ctx context.Context, name string, args []string, command string, opts *
 	if opts != nil {
 		o = *opts
 	}
-	if o.IPC || o.PTY {
-		return nil, fmt.Errorf("childproc: exec %s: Options.IPC and Options.PTY need Spawn", name)
+	if o.IPC || o.IPCRecv || o.PTY {
+		return nil, fmt.Errorf("childproc: exec %s: Options.IPC, IPCRecv and PTY need Spawn", name)
 	}
 	o.Shell = ""
 	limit := o.maxBuffer()

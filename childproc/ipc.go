@@ -82,7 +82,11 @@ func (p *Process) Disconnect() error {
 	if !s.markGone() {
 		return ErrDisconnected
 	}
-	return s.ch.Close()
+	err := s.ch.Close()
+	if s.direct {
+		s.endDirect()
+	}
+	return err
 }
 
 // Connected reports whether the IPC channel is open: false without IPC,

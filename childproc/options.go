@@ -77,6 +77,14 @@ type Options struct {
 	// NODE_CHANNEL_FD like Node's fork() does; see Process.Send and Events.
 	IPC bool
 
+	// IPCRecv opens the message channel as IPC does (it implies IPC), but
+	// the child's messages are read with Process.Recv instead of arriving
+	// in Events as EventMessage: the caller's goroutine reads the socket
+	// itself, with no goroutine of the library in between, which is what
+	// a request/response loop wants for latency. See Process.Recv for
+	// when EventDisconnect and EventClose come in this mode.
+	IPCRecv bool
+
 	// PTY runs the child on a new pseudo-terminal: its stdin, stdout and
 	// stderr are the terminal (the Stdin/Stdout/Stderr fields are ignored),
 	// it leads a new session with the terminal as its controlling tty,

@@ -399,6 +399,11 @@ func (sh *shared) abandon() {
 	for _, e := range sh.streams {
 		e.Close()
 	}
+	if sh.channel != nil && sh.channel.direct {
+		// Nobody can call Recv any more.
+		sh.channel.ch.Close()
+		sh.channel.endDirect()
+	}
 	if !sh.events.taken.Load() {
 		sh.events.drop()
 	}
@@ -440,6 +445,12 @@ type ipcState struct {
 	mu   sync.Mutex
 	gone bool // disconnected, from either side
 	stop chan struct{}
+
+	events  *eventQueue // where EventDisconnect goes
+	direct  bool        // Options.IPCRecv: Process.Recv reads, no readMessages
+	recvMu  sync.Mutex  // serializes Recv
+	recvErr error       // direct: the error that ended Recv, repeated
+	ended   sync.Once   // direct: the end was handled (endDirect)
 }
 
 func (s *ipcState) waitClosed(delay time.Duration) {
@@ -453,6 +464,9 @@ func (s *ipcState) waitClosed(delay time.Duration) {
 	case <-s.done:
 	case <-t.C:
 		s.ch.Close()
+		if s.direct {
+			s.endDirect()
+		}
 		<-s.done
 	}
 }

@@ -87,7 +87,7 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 	defer s.cleanup()
 
 	var ipcEnv []string
-	if o.IPC {
+	if o.IPC || o.IPCRecv {
 		if err := s.openIPC(); err != nil {
 			return nil, fmt.Errorf("childproc: spawn %s: %w", name, err)
 		}
@@ -196,7 +196,12 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 		go run()
 	}
 	if p.channel != nil {
-		go readMessages(p.channel, p.sh.events, p.command, p.exited, p.ctxDone)
+		p.channel.events = p.sh.events
+		if o.IPCRecv {
+			p.channel.direct = true
+		} else {
+			go readMessages(p.channel, p.sh.events, p.command, p.exited, p.ctxDone)
+		}
 	}
 	runtime.AddCleanup(p, (*shared).abandon, p.sh)
 	go p.reap()

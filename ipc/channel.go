@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // DefaultMaxMessageSize is the size limit of one message when
@@ -354,6 +355,23 @@ func (c *Channel) Close() error {
 	return nil
 }
 
+// SetReadDeadline makes a Recv or RecvFile that is waiting for data at
+// time t, or that starts waiting after it, return an error matching
+// os.ErrDeadlineExceeded; a zero t removes the deadline. Unlike the other
+// receive errors this one does not repeat: once the deadline is moved or
+// removed, the next Recv goes on where the stream stopped, with a message
+// that was partly received kept. The deadline may be set from any
+// goroutine, also while a Recv waits. After Close it returns net.ErrClosed.
+func (c *Channel) SetReadDeadline(t time.Time) error {
+	if err := c.conn.SetReadDeadline(t); err != nil {
+		if c.closed.Load() || errors.Is(err, net.ErrClosed) {
+			return net.ErrClosed
+		}
+		return fmt.Errorf("ipc: %w", err)
+	}
+	return nil
+}
+
 // closeConn closes the socket once; first reports whether this call did it.
 func (c *Channel) closeConn() (first bool, err error) {
 	c.closeOnce.Do(func() {
@@ -379,6 +397,8 @@ func (c *Channel) recvLine() (line []byte, off int64, fd int, err error) {
 		err = net.ErrClosed
 	case errors.Is(err, syscall.ECONNRESET):
 		err = io.EOF
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil, 0, -1, err // not sticky: see SetReadDeadline
 	}
 	c.fr.err = err
 	return nil, 0, -1, err

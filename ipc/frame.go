@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"syscall"
 )
 
@@ -109,6 +110,9 @@ func (fr *frameReader) next() (line []byte, off int64, fd int, err error) {
 			continue
 		}
 		if err := fr.fill(); err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return nil, 0, -1, err // not sticky: see Channel.SetReadDeadline
+			}
 			if err == io.EOF && fr.w > fr.r {
 				err = io.ErrUnexpectedEOF
 			}

@@ -92,6 +92,24 @@ func BenchmarkForkRoundTrip(b *testing.B) {
 	}
 }
 
+// BenchmarkForkRoundTripRecv is BenchmarkForkRoundTrip with the replies
+// read by Process.Recv (Options.IPCRecv) instead of from Events.
+func BenchmarkForkRoundTripRecv(b *testing.B) {
+	pe, err := StartPeerRecv(context.Background(), RoleEcho)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { pe.Close() })
+	if err := pe.RoundTrips(100); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	if err := pe.RoundTrips(b.N); err != nil {
+		b.Fatal(err)
+	}
+}
+
 // BenchmarkChannelRoundTrip is BenchmarkForkRoundTrip without childproc:
 // a bare ipc.Channel on both sides (the child started with os/exec), the
 // parent receiving on its own goroutine rather than through Events. The

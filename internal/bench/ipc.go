@@ -131,6 +131,7 @@ type SinkReport struct {
 type Peer struct {
 	p      *childproc.Process
 	cancel context.CancelFunc
+	direct bool // started by StartPeerRecv
 }
 
 // StartPeer forks the running binary in role with args. Its stdin and
@@ -154,8 +155,26 @@ func StartPeerEnv(ctx context.Context, env []string, role string, args ...string
 	return &Peer{p: p, cancel: cancel}, nil
 }
 
+// StartPeerRecv is StartPeer with Options.IPCRecv: the peer's messages
+// are read with Process.Recv instead of from Events.
+func StartPeerRecv(ctx context.Context, role string, args ...string) (*Peer, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	p, err := childproc.Fork(ctx, role, args, &childproc.Options{
+		Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Inherit,
+		IPCRecv: true,
+	})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return &Peer{p: p, cancel: cancel, direct: true}, nil
+}
+
 // Recv returns the next message from the child.
 func (pe *Peer) Recv() (ipc.Message, error) {
+	if pe.direct {
+		return pe.p.Recv(context.Background())
+	}
 	for ev := range pe.p.Events() {
 		switch ev.Kind {
 		case childproc.EventMessage:

@@ -217,6 +217,20 @@ func forkRTT(ctx context.Context, sz Size) (Raw, error) {
 	})
 }
 
+// forkRTTRecv is forkRTT with the replies read by Process.Recv
+// (Options.IPCRecv) instead of from Events.
+func forkRTTRecv(ctx context.Context, sz Size) (Raw, error) {
+	pe, err := StartPeerRecv(ctx, RoleEcho)
+	if err != nil {
+		return Raw{}, err
+	}
+	r, err := timed(sz.N, 0, func() error { return pe.RoundTrips(min(1000, sz.N)) }, func() error { return pe.RoundTrips(sz.N) })
+	if cerr := pe.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	return r, err
+}
+
 // forkRTTOneProc is forkRTT with GOMAXPROCS=1 in the parent and the child:
 // no idle P to wake and no spinning M on each message, the way Node's one
 // event-loop thread works. Diagnostic: it shows what the Go scheduler's
@@ -372,6 +386,7 @@ func Scenarios() []*Scenario {
 			Metrics: []Metric{opsPerS, usPerOp}, Anchors: []string{"floor", "node"},
 			Variants: []Variant{
 				{Name: ImplSpawnkit, Go: forkRTT},
+				{Name: "spawnkit-recv", Go: forkRTTRecv},
 				{Name: "floor", Go: forkRTTFloor},
 				{Name: "spawnkit-gomaxprocs1", Go: forkRTTOneProc},
 				{Name: "node", Node: nodeArgs("fork.js", "rtt", "$N")},
@@ -381,7 +396,7 @@ func Scenarios() []*Scenario {
 				{Variant: ImplSpawnkit, Metric: "us/op", Anchor: "floor", Op: "<=", Value: 1.2, Text: "IPC round trip ≤1.2× the bare-socket floor"},
 				{Variant: ImplSpawnkit, Metric: "ops/s", Anchor: "node", Op: ">=", Value: 4, Text: "IPC round trips ≥4× Node"},
 			},
-			Note: "Go parent encodes a struct per send and decodes each reply into a struct; the Go child echoes the raw message. Node parses and re-stringifies on both sides. spawnkit-gomaxprocs1 is the same with GOMAXPROCS=1 in parent and child (diagnostic, see RESULTS.md). floor is the bare-socket floor: the same structs encoded and decoded with encoding/json over a socketpair read through bufio with blocking reads, the child (os/exec) echoing raw lines.",
+			Note: "Go parent encodes a struct per send and decodes each reply into a struct; the Go child echoes the raw message. Node parses and re-stringifies on both sides. spawnkit-gomaxprocs1 is the same with GOMAXPROCS=1 in parent and child (diagnostic, see RESULTS.md). spawnkit-recv reads the replies with Process.Recv (Options.IPCRecv) instead of Events. floor is the bare-socket floor: the same structs encoded and decoded with encoding/json over a socketpair read through bufio with blocking reads, the child (os/exec) echoing raw lines.",
 		},
 		{
 			Name: "ipc-send", Title: "IPC one-way small messages, parent → child",
