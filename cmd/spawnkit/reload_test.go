@@ -250,3 +250,69 @@ func TestReloadGoesOnOnceTheOldWorkerIsSignalledUpToMaxDraining(t *testing.T) {
 		})
 	}
 }
+
+// A reload resolves --cwd anew (a deploy switches the `current` symlink to
+// a new release) and looks the program up again there; crash restarts and
+// workers still running keep the release they started in.
+func TestReloadFollowsTheSwitchedCurrentSymlink(t *testing.T) {
+	need(t, "python3")
+	worker, err := filepath.Abs("testdata/worker.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	for _, rel := range []string{"a", "b"} {
+		dir := filepath.Join(root, "releases", rel)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		script := "#!/bin/sh\nGEN=" + rel + " exec " + worker + "\n"
+		if err := os.WriteFile(filepath.Join(dir, "run.sh"), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	current := filepath.Join(root, "current")
+	if err := os.Symlink("releases/a", current); err != nil {
+		t.Fatal(err)
+	}
+	s := startSup(t, "-n", "1", "-l", "http=tcp://127.0.0.1:0", "--cwd", current, "--", "./run.sh")
+	pid := s.waitReady(1)[0]
+	url := "http://" + s.addr("http") + "/"
+	if body, err := get(url); err != nil || !strings.HasPrefix(body, "a ") {
+		t.Fatalf("before the switch: %q, %v; want release a", body, err)
+	}
+	// Switch the link atomically, as deploy tools do.
+	tmp := filepath.Join(root, "current.new")
+	if err := os.Symlink("releases/b", tmp); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, current); err != nil {
+		t.Fatal(err)
+	}
+	syscall.Kill(pid, syscall.SIGKILL) // a crash: its replacement keeps release a
+	s.waitLog("restarting in", 1)
+	for deadline := time.Now().Add(30 * time.Second); s.waitReady(1)[0] == pid; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the crashed worker was not replaced")
+		}
+	}
+	if body, err := get(url); err != nil || !strings.HasPrefix(body, "a ") {
+		t.Errorf("after a crash restart: %q, %v; want release a still", body, err)
+	}
+	if _, err := s.ctl("reload", "--wait"); err != nil {
+		t.Fatal(err)
+	}
+	// The old worker may take one more connection before it sees SIGTERM.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		body, err := get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(body, "b ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the switch and a reload: %q; want release b", body)
+		}
+	}
+}
