@@ -9,34 +9,27 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/spawnkit/spawnkit/childproc"
 	"github.com/spawnkit/spawnkit/internal/testkit"
 )
-
-// helperEnv makes the test binary act as a small helper program instead of
-// running tests; see helperMain.
-const helperEnv = "CHILDPROC_TEST_HELPER"
 
 func TestMain(m *testing.M) {
 	registerRoles()
 	if childproc.Init() {
 		return
 	}
-	if mode, ok := os.LookupEnv(helperEnv); ok {
-		os.Exit(helperMain(mode, os.Args[1:]))
-	}
-	goleak.VerifyTestMain(m)
+	testkit.Main(m)
 }
 
-// helperMain runs one helper mode of the test binary.
-func helperMain(mode string, args []string) int {
-	switch mode {
-	case "argv0":
+func init() {
+	testkit.RegisterHelper("argv0", func([]string) int {
 		fmt.Print(os.Args[0])
-	case "detach":
-		// Start a detached sleeper, Unref it, print its pid and exit at once.
+		return 0
+	})
+	// detach starts a detached sleeper, Unrefs it, prints its pid and
+	// exits at once.
+	testkit.RegisterHelper("detach", func(args []string) int {
 		p, err := childproc.Spawn(context.Background(), "sleep", []string{args[0]}, &childproc.Options{
 			Detached: true, Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Ignore,
 		})
@@ -46,9 +39,11 @@ func helperMain(mode string, args []string) int {
 		}
 		p.Unref()
 		fmt.Println(p.Pid)
-	case "attached":
-		// Start a sleeper that is not detached, print its pid, then hang
-		// until killed.
+		return 0
+	})
+	// attached starts a sleeper that is not detached, prints its pid, then
+	// hangs until killed.
+	testkit.RegisterHelper("attached", func(args []string) int {
 		p, err := childproc.Spawn(context.Background(), "sleep", []string{args[0]}, &childproc.Options{
 			Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Ignore,
 		})
@@ -58,23 +53,15 @@ func helperMain(mode string, args []string) int {
 		}
 		fmt.Println(p.Pid)
 		p.Wait()
-	default:
-		if fn, ok := osexecHelpers[mode]; ok {
-			return fn(args)
-		}
-		fmt.Fprintln(os.Stderr, "unknown helper mode", mode)
-		return 2
-	}
-	return 0
+		return 0
+	})
 }
 
-// helper returns the name, args and options that run the test binary in a
-// helper mode.
-func helper(t *testing.T, mode string, args ...string) (string, []string, *childproc.Options) {
+// helper returns the name, args and options that run the test binary as
+// the registered helper name.
+func helper(t *testing.T, name string, args ...string) (string, []string, *childproc.Options) {
 	t.Helper()
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	return exe, args, &childproc.Options{ExtraEnv: []string{helperEnv + "=" + mode}}
+	return testkit.Executable(t), args, &childproc.Options{ExtraEnv: []string{testkit.HelperEnvFor(t, name)}}
 }
 
 // collect reads every event until the channel closes, with a deadline.

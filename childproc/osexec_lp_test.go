@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 // writeScript writes an executable shell script that prints text.
@@ -171,6 +172,7 @@ func TestLookPathRefusesEmptyDotAndDotDot(t *testing.T) {
 // (mode 0700, owned by root) is skipped and the search goes on, as the
 // kernel (faccessat with AT_EACCESS) decides, not the mode bits.
 func TestLookPathAsksTheKernelAndKeepsSearching(t *testing.T) {
+	testkit.MaySkipHelper("lookpath-run")
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to run the lookup as another user")
 	}
@@ -194,7 +196,7 @@ func TestLookPathAsksTheKernelAndKeepsSearching(t *testing.T) {
 	// As nobody, it is not: d2/prog runs.
 	exe := copyTestBinary(t, root)
 	res, err := childproc.ExecFile(context.Background(), exe, []string{"prog"}, &childproc.Options{
-		Env:        append(env, helperEnv+"=lookpath-run"),
+		Env:        append(env, testkit.HelperEnvFor(t, "lookpath-run")),
 		Credential: &syscall.Credential{Uid: 65534, Gid: 65534},
 	})
 	require.NoError(t, err, "%s", errStderr(err))
@@ -312,7 +314,7 @@ func errStderr(err error) string {
 }
 
 func init() {
-	osexecHelpers["lookpath-run"] = func(args []string) int {
+	testkit.RegisterHelper("lookpath-run", func(args []string) int {
 		// Look args[0] up and run it, printing the path found and its output.
 		path, err := childproc.LookPath(args[0], nil)
 		if err != nil {
@@ -327,5 +329,5 @@ func init() {
 		}
 		os.Stdout.Write(res.Stdout)
 		return 0
-	}
+	})
 }

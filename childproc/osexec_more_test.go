@@ -29,14 +29,14 @@ import (
 )
 
 func init() {
-	osexecHelpers["read3"] = cmdRead3
-	osexecHelpers["describefiles"] = cmdDescribeFiles
-	osexecHelpers["hang"] = cmdHang
-	osexecHelpers["environ"] = func([]string) int {
+	testkit.RegisterHelper("read3", cmdRead3)
+	testkit.RegisterHelper("describefiles", cmdDescribeFiles)
+	testkit.RegisterHelper("hang", cmdHang)
+	testkit.RegisterHelper("environ", func([]string) int {
 		fmt.Print(strings.Join(os.Environ(), "\n"))
 		return 0
-	}
-	osexecHelpers["signaltest"] = cmdSignalTest
+	})
+	testkit.RegisterHelper("signaltest", cmdSignalTest)
 }
 
 // inheritableFDs lists the descriptors above 2 of this process that are
@@ -142,7 +142,7 @@ func cmdSignalTest([]string) int {
 		}
 	}()
 	exe, _ := os.Executable()
-	_, err := childproc.ExecFile(context.Background(), exe, []string{"200ms", "default"}, &childproc.Options{ExtraEnv: []string{helperEnv + "=hang"}})
+	_, err := childproc.ExecFile(context.Background(), exe, []string{"200ms", "default"}, &childproc.Options{ExtraEnv: []string{testkit.HelperEnv + "=hang"}})
 	time.Sleep(50 * time.Millisecond) // let the signal arrive
 	signal.Reset(syscall.SIGCHLD)
 	close(chSig)
@@ -304,7 +304,7 @@ func TestOSExecDedupEnv(t *testing.T) {
 		res, err := childproc.ExecFile(context.Background(), exe, args, opts)
 		require.NoError(t, err)
 		got := strings.Split(string(res.Stdout), "\n")
-		want := append(append([]string(nil), tc.want...), helperEnv+"=environ")
+		want := append(append([]string(nil), tc.want...), testkit.HelperEnvFor(t, "environ"))
 		assert.Equal(t, want, got, "%q", tc.in)
 	}
 	// os/exec passes entries without "=" through ("foo", "dodgy"); spawnkit

@@ -55,10 +55,10 @@ func init() {
 		"interleave": cmdInterleave,
 		"ordered":    cmdOrdered,
 	} {
-		osexecHelpers[name] = func(args []string) int {
+		testkit.RegisterHelper(name, func(args []string) int {
 			fn(args...)
 			return 0
-		}
+		})
 	}
 }
 
@@ -286,7 +286,10 @@ func TestOSExecExitCode(t *testing.T) {
 		{[]string{"exit", "255"}, 255},
 		{[]string{"cat"}, 0},
 	} {
-		exe, args, opts := helperCommand(t, tc.args[0], tc.args[1:]...)
+		exe, args, opts := testkit.Executable(t), tc.args[1:], &childproc.Options{ExtraEnv: []string{testkit.HelperEnv + "=" + tc.args[0]}}
+		if tc.want != 2 {
+			exe, args, opts = helperCommand(t, tc.args[0], tc.args[1:]...)
+		}
 		res, _ := childproc.ExecFile(ctx, exe, args, opts)
 		assert.Equal(t, tc.want, res.ExitCode, "%v", tc.args)
 	}
@@ -387,14 +390,13 @@ func TestOSExecStdinCloseRace(t *testing.T) {
 // Issue 5071: a program that cannot start leaks no descriptor, pipes
 // asked for included.
 func TestOSExecPipeLookPathLeak(t *testing.T) {
-	before := testkit.OpenFDs()
+	testkit.NoLeaks(t)
 	for range 6 {
 		_, err := childproc.Spawn(context.Background(), "something-that-does-not-exist-executable", nil, nil)
 		require.ErrorIs(t, err, exec.ErrNotFound)
 		_, err = childproc.Spawn(context.Background(), "/something-that-does-not-exist-executable", nil, nil)
 		require.ErrorIs(t, err, fs.ErrNotExist)
 	}
-	assert.Equal(t, before, testkit.OpenFDs())
 }
 
 // Issue 9173: a child that exits successfully without reading all of its

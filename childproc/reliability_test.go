@@ -28,44 +28,36 @@ import (
 	"github.com/spawnkit/spawnkit/ipc"
 )
 
-// reliabilityEnv makes the test binary run one of the helper modes below
-// instead of the tests. It is dispatched from init, which runs before
-// TestMain, so this file needs no change to main_test.go.
-const reliabilityEnv = "SPAWNKIT_RELIABILITY_HELPER"
-
 func init() {
-	mode, ok := os.LookupEnv(reliabilityEnv)
-	if !ok {
-		return
-	}
-	os.Unsetenv(reliabilityEnv)
-	os.Exit(reliabilityHelper(mode, os.Args[1:]))
-}
-
-func reliabilityHelper(mode string, args []string) int {
-	switch mode {
-	case "flood-stderr":
-		// 1 GiB to stderr, nothing to stdout.
+	// flood-stderr writes 1 GiB to stderr, nothing to stdout.
+	testkit.RegisterHelper("flood-stderr", func([]string) int {
 		buf := bytes.Repeat([]byte("e"), 1<<20)
 		for range 1 << 10 {
 			if _, err := os.Stderr.Write(buf); err != nil {
 				return 3
 			}
 		}
-	case "ipc-garbage":
-		// Raw bytes on the channel: a line that is not JSON, then a good one.
+		return 0
+	})
+	// ipc-garbage writes raw bytes on the channel: a line that is not
+	// JSON, then a good one.
+	testkit.RegisterHelper("ipc-garbage", func([]string) int {
 		ch := os.NewFile(3, "channel")
 		ch.WriteString("{\"a\":}\n{\"ok\":1}\n")
 		time.Sleep(100 * time.Millisecond)
-	case "ipc-hang":
-		// Half a message, then nothing until killed.
+		return 0
+	})
+	// ipc-hang writes half a message, then nothing until killed.
+	testkit.RegisterHelper("ipc-hang", func([]string) int {
 		ch := os.NewFile(3, "channel")
 		ch.WriteString(`{"half":`)
 		fmt.Println("ready")
 		for {
 			time.Sleep(time.Hour)
 		}
-	case "ipc-endless":
+	})
+	// ipc-endless writes 4 GiB without a newline on the channel.
+	testkit.RegisterHelper("ipc-endless", func([]string) int {
 		ch := os.NewFile(3, "channel")
 		buf := bytes.Repeat([]byte("a"), 1<<20)
 		for range 4 << 10 {
@@ -74,28 +66,20 @@ func reliabilityHelper(mode string, args []string) int {
 			}
 		}
 		return 3
-	case "orphaner":
-		return orphaner(args)
-	case "emfile":
-		return emfile()
-	default:
-		fmt.Fprintln(os.Stderr, "unknown reliability helper mode", mode)
-		return 2
-	}
-	return 0
+	})
+	testkit.RegisterHelper("orphaner", orphaner)
+	testkit.RegisterHelper("emfile", func([]string) int { return emfile() })
 }
 
 // reliabilityHelperCmd returns the name and options that run this test
-// binary in a helper mode.
-func reliabilityHelperCmd(t *testing.T, mode string, opts *childproc.Options) (string, *childproc.Options) {
+// binary as the registered helper name.
+func reliabilityHelperCmd(t *testing.T, name string, opts *childproc.Options) (string, *childproc.Options) {
 	t.Helper()
-	exe, err := os.Executable()
-	require.NoError(t, err)
 	if opts == nil {
 		opts = &childproc.Options{}
 	}
-	opts.ExtraEnv = append(opts.ExtraEnv, reliabilityEnv+"="+mode)
-	return exe, opts
+	opts.ExtraEnv = append(opts.ExtraEnv, testkit.HelperEnvFor(t, name))
+	return testkit.Executable(t), opts
 }
 
 // relFeeding reports whether a goroutine is still copying an Input or Reader

@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/spawnkit/spawnkit/childproc"
 	"github.com/spawnkit/spawnkit/internal/testkit"
 )
@@ -273,7 +271,9 @@ func TestStressMixedOutcomes(t *testing.T) {
 			t.Fatalf("warm-up %s: %v", op.name, err)
 		}
 	}
-	baseFDs := len(testkit.OpenFDs())
+	// Nothing is left behind: no child (zombie or not), no descriptor,
+	// no goroutine.
+	testkit.NoLeaks(t)
 
 	start := time.Now()
 	var next atomic.Int64
@@ -301,26 +301,6 @@ func TestStressMixedOutcomes(t *testing.T) {
 	}
 	wg.Wait()
 	t.Logf("%d starts in %v", n, time.Since(start).Round(time.Millisecond))
-	if t.Failed() {
-		return
-	}
-
-	// Nothing is left behind: no child (zombie or not), no descriptor,
-	// no goroutine.
-	deadline := time.Now().Add(10 * time.Second)
-	for (len(append(testkit.Children(), testkit.Zombies()...)) > 0 || len(testkit.OpenFDs()) != baseFDs) && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if z := testkit.Zombies(); len(z) > 0 {
-		t.Errorf("zombie children: %v", z)
-	}
-	if c := append(testkit.Children(), testkit.Zombies()...); len(c) > 0 {
-		t.Errorf("children still there: %v", c)
-	}
-	if fds := len(testkit.OpenFDs()); fds != baseFDs {
-		t.Errorf("%d descriptors open, %d before", fds, baseFDs)
-	}
-	goleak.VerifyNone(t)
 }
 
 func TestStressConcurrentCallsOnOneProcess(t *testing.T) {

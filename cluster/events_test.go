@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spawnkit/spawnkit/cluster"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 // Events first called after the cluster has shut down still delivers the
@@ -18,7 +19,7 @@ func TestEventsAfterShutdownDeliversTheKeptEvents(t *testing.T) {
 	p, err := cluster.Start(context.Background(), cluster.Config{
 		Workers: 1,
 		Args:    []string{},
-		Env:     []string{scenarioEnv + "=crash"},
+		Env:     []string{testkit.HelperEnvFor(t, "crash")},
 		// One death gives the only slot up: the cluster shuts itself down.
 		CrashLimit: 1,
 		Logger:     slog.New(slog.DiscardHandler),

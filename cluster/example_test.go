@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/spawnkit/spawnkit/cluster"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 // A complete program: main runs in the primary and, again, in every
@@ -56,7 +57,10 @@ func greeter(ctx context.Context, w *cluster.Worker) error {
 	}
 }
 
-func init() { scenarios["greeter"] = greeter }
+func init() {
+	testkit.RegisterHelper("greeter", worker(greeter))
+	testkit.MaySkipHelper("greeter") // the Examples name it: they have no *testing.T
+}
 
 // The primary's side: start workers, wait until they are ready, talk to
 // them, shut down.
@@ -66,7 +70,7 @@ func ExampleStart() {
 		Workers:     2,
 		ManualReady: true,
 		Args:        []string{},
-		Env:         []string{"CLUSTER_TEST_SCENARIO=greeter"},
+		Env:         []string{"SPAWNKIT_TEST_HELPER=greeter"},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -121,7 +125,7 @@ func ExampleConfig_logger() {
 		Workers:     1,
 		ManualReady: true,
 		Args:        []string{},
-		Env:         []string{"CLUSTER_TEST_SCENARIO=greeter"},
+		Env:         []string{"SPAWNKIT_TEST_HELPER=greeter"},
 		Logger:      logger,
 	})
 	if err != nil {

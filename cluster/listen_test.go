@@ -15,18 +15,19 @@ import (
 
 	"github.com/spawnkit/spawnkit/cluster"
 	"github.com/spawnkit/spawnkit/internal/load"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 func init() {
 	// listenerr reports what Listen says for an unsupported network, then
 	// waits to be stopped.
-	scenarios["listenerr"] = func(ctx context.Context, w *cluster.Worker) error {
+	testkit.RegisterHelper("listenerr", worker(func(ctx context.Context, w *cluster.Worker) error {
 		_, err := w.Listen("udp", "127.0.0.1:0")
 		w.Send(err.Error())
 		w.Ready()
 		<-ctx.Done()
 		return nil
-	}
+	}))
 }
 
 func TestUnixSocketIsSharedAndRemovedAtShutdown(t *testing.T) {

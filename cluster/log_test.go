@@ -118,10 +118,10 @@ func TestLoggerNilSendsWarningsToSlogDefault(t *testing.T) {
 
 func init() {
 	// stubborn ignores being asked to stop; only SIGKILL ends it.
-	scenarios["stubborn"] = func(ctx context.Context, w *cluster.Worker) error {
+	testkit.RegisterHelper("stubborn", worker(func(ctx context.Context, w *cluster.Worker) error {
 		time.Sleep(time.Hour)
 		return nil
-	}
+	}))
 }
 
 // waitRecord waits until a record with msg is among lr's.
@@ -146,7 +146,7 @@ func TestLoggerRecordsRunSignals(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- cluster.Run(context.Background(), cluster.Config{
-			Workers: 1, Args: []string{}, Env: []string{scenarioEnv + "=stubborn"},
+			Workers: 1, Args: []string{}, Env: []string{testkit.HelperEnvFor(t, "stubborn")},
 			Worker: func(ctx context.Context, w *cluster.Worker) error { return nil }, // runs in workers only
 			Primary: func(ctx context.Context, p *cluster.Primary) error {
 				<-ctx.Done()

@@ -16,42 +16,42 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/spawnkit/spawnkit/childproc"
 	"github.com/spawnkit/spawnkit/cluster"
 	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
-// scenarioEnv names the worker code a test's workers run; see scenarios.
-const scenarioEnv = "CLUSTER_TEST_SCENARIO"
-
 func TestMain(m *testing.M) {
 	if childproc.Init() {
 		return
 	}
-	if cluster.IsWorker() {
-		os.Exit(workerMain())
+	if _, ok := os.LookupEnv(testkit.HelperEnv); cluster.IsWorker() && !ok {
+		fmt.Fprintln(os.Stderr, "worker: started without a scenario")
+		os.Exit(3)
 	}
-	goleak.VerifyTestMain(m)
+	testkit.Main(m)
 }
 
-// workerMain runs this test binary as a worker of the scenario its
-// primary (a test) chose.
-func workerMain() int {
-	name := os.Getenv(scenarioEnv)
-	fn := scenarios[name]
-	if fn == nil {
-		fmt.Fprintf(os.Stderr, "worker: unknown scenario %q\n", name)
-		return 3
+// worker returns the helper that runs this test binary as a cluster worker
+// running fn; tests choose it with testkit.HelperEnvFor in Config.Env.
+func worker(fn func(ctx context.Context, w *cluster.Worker) error) func([]string) int {
+	return func([]string) int {
+		if err := cluster.Run(context.Background(), cluster.Config{Worker: fn}); err != nil {
+			fmt.Fprintln(os.Stderr, "worker:", err)
+			return 1
+		}
+		return 0
 	}
-	if err := cluster.Run(context.Background(), cluster.Config{Worker: fn}); err != nil {
-		fmt.Fprintln(os.Stderr, "worker:", err)
-		return 1
-	}
-	return 0
 }
 
+func init() {
+	for name, fn := range scenarios {
+		testkit.RegisterHelper(name, worker(fn))
+	}
+}
+
+// scenarios are the worker helpers that main_test.go itself uses.
 var scenarios = map[string]func(ctx context.Context, w *cluster.Worker) error{
 	// http serves GET / with "pid=P id=I v=VERSION users=U", /slow with a
 	// 500ms delay, and echoes every message back as {"id":I,"echo":M}.
@@ -114,7 +114,7 @@ type testCluster struct {
 func start(t *testing.T, scenario string, cfg cluster.Config, env ...string) *testCluster {
 	t.Helper()
 	cfg.Args = []string{}
-	cfg.Env = append([]string{scenarioEnv + "=" + scenario}, env...)
+	cfg.Env = append([]string{testkit.HelperEnvFor(t, scenario)}, env...)
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 10 * time.Second
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io/fs"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -14,18 +13,18 @@ import (
 	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
-func runConfig(scenario string) cluster.Config {
+func runConfig(t *testing.T, scenario string) cluster.Config {
 	return cluster.Config{
 		Workers: 2,
 		Args:    []string{},
-		Env:     []string{scenarioEnv + "=" + scenario},
+		Env:     []string{testkit.HelperEnvFor(t, scenario)},
 		Worker:  func(ctx context.Context, w *cluster.Worker) error { panic("not in the primary") },
 	}
 }
 
 func TestRunReturnsNilWhenCtxEnds(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := runConfig("http")
+	cfg := runConfig(t, "http")
 	var exits int
 	cfg.Primary = func(pctx context.Context, p *cluster.Primary) error {
 		ready := 0
@@ -49,7 +48,7 @@ func TestRunReturnsNilWhenCtxEnds(t *testing.T) {
 }
 
 func TestRunReturnsThePrimarysError(t *testing.T) {
-	cfg := runConfig("http")
+	cfg := runConfig(t, "http")
 	boom := errors.New("boom")
 	cfg.Primary = func(ctx context.Context, p *cluster.Primary) error {
 		return boom
@@ -70,10 +69,9 @@ func TestStartRefusesStickyWithReusePort(t *testing.T) {
 }
 
 func TestStartFailsForAMissingExecutable(t *testing.T) {
+	testkit.NoLeaks(t)
 	_, err := cluster.Start(context.Background(), cluster.Config{Workers: 2, Executable: "/nonexistent/server"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "/nonexistent/server")
 	assert.ErrorIs(t, err, fs.ErrNotExist)
-	time.Sleep(10 * time.Millisecond)
-	assert.Empty(t, testkit.Children())
 }

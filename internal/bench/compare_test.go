@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 	"math"
 	"os"
 	"strings"
@@ -82,7 +83,7 @@ func TestPercentile(t *testing.T) {
 }
 
 func TestPeakRSS(t *testing.T) {
-	if PeakRSS() <= 0 {
+	if testkit.PeakRSS() <= 0 {
 		t.Skip("no VmHWM in /proc/self/status")
 	}
 }

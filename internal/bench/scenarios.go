@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"github.com/spawnkit/spawnkit/internal/testkit"
 	"runtime"
 	"sort"
 	"strconv"
@@ -130,7 +131,7 @@ func timed(ops int, bytes int64, warm, fn func() error) (Raw, error) {
 	if err := fn(); err != nil {
 		return Raw{}, err
 	}
-	return Raw{Seconds: time.Since(t0).Seconds(), Ops: ops, Bytes: bytes, RSS: PeakRSS()}, nil
+	return Raw{Seconds: time.Since(t0).Seconds(), Ops: ops, Bytes: bytes, RSS: testkit.PeakRSS()}, nil
 }
 
 type opFunc = func(ctx context.Context, sz Size) (int, int64, error)
@@ -186,7 +187,7 @@ func RunOps(ctx context.Context, sz Size, vs []*Variant) (map[string]Raw, error)
 		}
 	}
 	out := make(map[string]Raw, len(vs))
-	rss := PeakRSS()
+	rss := testkit.PeakRSS()
 	for i, v := range vs {
 		ds := durs[i]
 		sort.Slice(ds, func(a, b int) bool { return ds[a] < ds[b] })

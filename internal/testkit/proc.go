@@ -1,7 +1,10 @@
-// Package testkit holds what spawnkit's tests share: /proc readers (which
-// processes run, which children of the test process are zombies, which
-// descriptors it has open) and a buffer safe to read while a child writes
-// it. It is Linux-only, like the tests that use it.
+// Package testkit holds what spawnkit's tests share: the registry of
+// helper programs the test binaries run as children ([RegisterHelper],
+// [HelperEnvFor], [Main], with os/exec's check that no helper is left
+// unused), [NoLeaks], /proc readers (which processes run, which children of
+// the test process are zombies, which descriptors it has open) and a
+// buffer safe to read while a child writes it. It is Linux-only, like the
+// tests that use it.
 package testkit
 
 import (
@@ -9,6 +12,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Proc is what the tests need of /proc/PID/stat.
@@ -124,4 +128,23 @@ func pids(keep func(Proc) bool) []int {
 		}
 	}
 	return out
+}
+
+// PeakRSS returns this process's peak resident set size in bytes (VmHWM
+// in /proc/self/status), or 0 when it cannot be read.
+func PeakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
 }
