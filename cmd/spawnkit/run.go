@@ -92,6 +92,11 @@ func runCommand(args []string) int {
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR2)
 	defer signal.Stop(sigs)
+	// A log reader that went away must not take the workers down with the
+	// supervisor: with SIGPIPE caught, a write to a broken stdout or stderr
+	// fails (the line is lost) instead of killing the process. Caught, not
+	// ignored, so that the workers start with the default disposition.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 
 	s := &supervisor{
 		cfg:       *cfg,

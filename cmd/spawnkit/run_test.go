@@ -8,7 +8,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -141,5 +143,53 @@ func TestSIGTERMDuringStartupStopsCleanly(t *testing.T) {
 	<-s.done
 	if code := s.cmd.ProcessState.ExitCode(); code != 0 {
 		t.Errorf("exit code %d; want 0", code)
+	}
+}
+
+// A supervisor whose stdout reader went away keeps running (the lines are
+// lost) and goes on reloading.
+func TestSupervisorSurvivesABrokenStdout(t *testing.T) {
+	need(t, "python3")
+	s := &sup{t: t, out: &testkit.SyncBuffer{}, err: &testkit.SyncBuffer{}, done: make(chan struct{}), pids: map[int]bool{}}
+	s.control = filepath.Join(t.TempDir(), "ctl.sock")
+	s.cmd = exec.Command(bin, "run", "--control", s.control, "-n", "1", "-l", "http=tcp://127.0.0.1:0", "--", "./worker.py")
+	s.cmd.Dir, s.cmd.Stderr = "testdata", s.err
+	stdout, err := s.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout.Close() // nobody reads the supervisor's stdout
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.waitErr = s.cmd.Wait(); close(s.done) }()
+	t.Cleanup(func() {
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		<-s.done
+		s.noOrphans()
+		if t.Failed() {
+			t.Logf("supervisor stderr:\n%s", s.err)
+		}
+	})
+	s.waitReady(1) // the worker printed to the broken stdout by now
+	if _, err := s.ctl("reload", "--wait"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := get("http://" + s.addr("http") + "/"); err != nil {
+		t.Fatal(err)
+	}
+	// Caught, not ignored: an ignored signal would stay ignored in the
+	// workers across exec.
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bit := uint64(1) << (uint(syscall.SIGPIPE) - 1)
+	for line := range strings.SplitSeq(string(b), "\n") {
+		k, v, _ := strings.Cut(line, ":")
+		mask, _ := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+		if k == "SigIgn" && mask&bit != 0 || k == "SigCgt" && mask&bit == 0 {
+			t.Errorf("the supervisor's %s: %s; want SIGPIPE caught, not ignored", k, strings.TrimSpace(v))
+		}
 	}
 }
