@@ -36,6 +36,19 @@ func BenchmarkSpawnTrue(b *testing.B) {
 	}
 }
 
+// BenchmarkSpawnTrueDetached is BenchmarkSpawnTrue/stdio=devnull with
+// Options.Detached: no parent-death signal, no spawner thread (see
+// ImplSpawnkitDetached).
+func BenchmarkSpawnTrueDetached(b *testing.B) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := SpawnOnce(ctx, ImplSpawnkitDetached, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkSpawnTrue16InFlight(b *testing.B) {
 	ctx := context.Background()
 	for _, impl := range impls {

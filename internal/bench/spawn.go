@@ -32,6 +32,8 @@ func SpawnOnce(ctx context.Context, impl string, pipes bool) error {
 		return spawnkitTrue(ctx, pipes)
 	case ImplOSExec:
 		return osexecTrue(pipes)
+	case ImplSpawnkitDetached:
+		return spawnkitDetachedTrue(ctx)
 	}
 	return fmt.Errorf("bench: spawn: unknown implementation %q", impl)
 }
@@ -55,6 +57,22 @@ func spawnkitTrue(ctx context.Context, pipes bool) error {
 		if _, err := io.Copy(io.Discard, p.Stderr); err != nil {
 			return err
 		}
+	}
+	return p.Wait()
+}
+
+// ImplSpawnkitDetached is Spawn with Options.Detached (stdio /dev/null):
+// no parent-death signal, so the child is started on the calling thread
+// like os/exec does, not handed to the locked spawner thread. Diagnostic:
+// spawnkit minus spawnkit-detached is what the spawner hand-off costs.
+const ImplSpawnkitDetached = "spawnkit-detached"
+
+var detachedDevNull = &childproc.Options{Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Ignore, Detached: true}
+
+func spawnkitDetachedTrue(ctx context.Context) error {
+	p, err := childproc.Spawn(ctx, TruePath, nil, detachedDevNull)
+	if err != nil {
+		return err
 	}
 	return p.Wait()
 }
