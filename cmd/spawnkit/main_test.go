@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -259,7 +258,6 @@ func get(url string) (string, error) {
 	return string(b), err
 }
 
-//lint:file-ignore U1000 the load helpers below are for the tests of issue 17 still to land
 
 // loadResult is what clients saw during a load run.
 type loadResult struct {
@@ -361,17 +359,6 @@ func pidOf(t *testing.T, body string) int {
 	return pid
 }
 
-// lines returns the lines of s that contain substr.
-func lines(s, substr string) []string {
-	var out []string
-	sc := bufio.NewScanner(strings.NewReader(s))
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), substr) {
-			out = append(out, sc.Text())
-		}
-	}
-	return out
-}
 
 // runBin runs the spawnkit binary to its end and returns its combined
 // output and exit code.
