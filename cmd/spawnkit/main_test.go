@@ -258,7 +258,6 @@ func get(url string) (string, error) {
 	return string(b), err
 }
 
-
 // loadResult is what clients saw during a load run.
 type loadResult struct {
 	mu        sync.Mutex
@@ -358,7 +357,6 @@ func pidOf(t *testing.T, body string) int {
 	}
 	return pid
 }
-
 
 // runBin runs the spawnkit binary to its end and returns its combined
 // output and exit code.
