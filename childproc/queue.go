@@ -94,7 +94,11 @@ func (q *eventQueue) close(last Event) {
 	}
 	q.closed = true
 	if q.abandoned {
-		close(q.ch)
+		if q.feeding {
+			q.closing = true // the feeder may be sending: it closes ch
+		} else {
+			close(q.ch)
+		}
 		return
 	}
 	if len(q.pending) == 0 {
@@ -126,6 +130,12 @@ func (q *eventQueue) enqueue(ev Event) {
 func (q *eventQueue) feed() {
 	for {
 		q.mu.Lock()
+		if q.abandoned {
+			for _, ev := range q.pending {
+				dropEvent(ev)
+			}
+			q.pending = q.pending[:0]
+		}
 		if len(q.pending) == 0 {
 			q.feeding = false
 			q.pending = nil
