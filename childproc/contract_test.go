@@ -462,6 +462,14 @@ func TestConflictingOptionsAreErrorsNamingTheOption(t *testing.T) {
 			_, err := childproc.Spawn(context.Background(), "touch", []string{marker}, &childproc.Options{Input: strings.NewReader("a")})
 			return err
 		}, "childproc: spawn touch: Options.Input is for Exec and ExecFile (with Spawn, use Stdin: Reader(r))"},
+		{"Combined with Spawn", func() error {
+			_, err := childproc.Spawn(context.Background(), "touch", []string{marker}, &childproc.Options{Combined: true})
+			return err
+		}, "childproc: spawn touch: Options.Combined is for Exec and ExecFile (with Spawn, pass one Writer as both Stdout and Stderr)"},
+		{"Combined with Fork", func() error {
+			_, err := childproc.Fork(context.Background(), "count", nil, &childproc.Options{Combined: true})
+			return err
+		}, "childproc: spawn " + os.Args[0] + ": Options.Combined is for Exec and ExecFile (with Spawn, pass one Writer as both Stdout and Stderr)"},
 		{"PTY with Stdout", func() error {
 			_, err := childproc.Spawn(context.Background(), "touch", []string{marker}, &childproc.Options{PTY: true, Stdout: childproc.Ignore})
 			return err

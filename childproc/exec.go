@@ -63,6 +63,7 @@ func run(ctx context.Context, name string, args []string, command string, opts *
 	if o.Combined {
 		both := &combined{}
 		stdout.combined, stderr.combined = both, both
+		o.Combined = false // done here; Spawn refuses it
 	}
 	if o.Input != nil {
 		if o.Stdin.kind != stdioDefault {

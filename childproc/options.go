@@ -65,7 +65,8 @@ type Options struct {
 	// Writer, Inherit, Ignore) is not in it. The two streams are two pipes:
 	// writes the child made to both within the same instant may come out
 	// in either order (to keep one order for sure, pass the same Writer as
-	// Stdout and Stderr, which then share one pipe).
+	// Stdout and Stderr, which then share one pipe). Combined given to
+	// Spawn or Fork, which keep no output, is an error.
 	Combined bool
 
 	// Input, for Exec and ExecFile, is fed to the child's stdin. With no
@@ -181,6 +182,9 @@ func lookupEnv(env []string, key string) (string, bool) {
 func (o *Options) check() error {
 	if o.Input != nil {
 		return errors.New("Options.Input is for Exec and ExecFile (with Spawn, use Stdin: Reader(r))")
+	}
+	if o.Combined {
+		return errors.New("Options.Combined is for Exec and ExecFile (with Spawn, pass one Writer as both Stdout and Stderr)")
 	}
 	if o.PTY {
 		for _, s := range []struct {

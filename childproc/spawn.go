@@ -42,7 +42,8 @@ import (
 // Options that contradict each other or cannot work are an error naming
 // the field, and nothing is started: an Env or ExtraEnv entry without "=",
 // a closed file in ExtraFiles or in a [File] stdio, Input (use Stdin:
-// [Reader](r)), and PTY with Stdin, Stdout or Stderr set.
+// [Reader](r)), Combined (pass one [Writer] as Stdout and Stderr), and PTY
+// with Stdin, Stdout or Stderr set.
 //
 // Read every Pipe output to EOF or Close it: [EventClose] waits for that.
 func Spawn(ctx context.Context, name string, args []string, opts *Options) (*Process, error) {

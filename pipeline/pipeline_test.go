@@ -129,7 +129,8 @@ func TestOptions(t *testing.T) {
 	other := t.TempDir()
 	p := pipeline.New(
 		pipeline.Command("sh", "-c", `pwd; echo "$A $B"`),
-		pipeline.CommandWith(&childproc.Options{Dir: other, ExtraEnv: []string{"B=stage"}},
+		// Combined (an error for Spawn) is ignored like the other Exec-only options.
+		pipeline.CommandWith(&childproc.Options{Dir: other, ExtraEnv: []string{"B=stage"}, Combined: true},
 			"sh", "-c", `cat; pwd; echo "$A $B"`),
 		pipeline.CommandWith(&childproc.Options{Env: []string{"A=only", "PATH=" + os.Getenv("PATH")}},
 			"sh", "-c", `cat; echo "$A $B"`),

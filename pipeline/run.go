@@ -327,7 +327,7 @@ func (r *runState) startCommands(p *Pipeline, wg *sync.WaitGroup, sinkR *pipeFil
 // stage cannot use cleared. The stdio fields are left for the caller.
 func (p *Pipeline) commandOptions(s *stage) childproc.Options {
 	opts := s.opts
-	opts.Shell, opts.IPC, opts.PTY, opts.Detached, opts.Input, opts.MaxBuffer = "", false, false, false, nil, 0
+	opts.Shell, opts.IPC, opts.PTY, opts.Detached, opts.Input, opts.MaxBuffer, opts.Combined = "", false, false, false, nil, 0, false
 	if opts.Dir == "" {
 		opts.Dir = p.Dir
 	}

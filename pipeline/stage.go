@@ -53,8 +53,8 @@ func Command(name string, args ...string) Stage {
 // Credential, ExtraFiles, Timeout, KillSignal and KillDelay apply as for
 // [childproc.Spawn]. Dir and Env, when set, replace the pipeline's; ExtraEnv is
 // applied after the pipeline's ExtraEnv. Stdin, Stdout and Stderr are set by
-// the pipeline, and Shell, IPC, PTY, Detached, Input and MaxBuffer are
-// ignored. A nil opts is the same as a zero Options. opts is copied: later
+// the pipeline, and Shell, IPC, PTY, Detached, Input, MaxBuffer and Combined
+// are ignored. A nil opts is the same as a zero Options. opts is copied: later
 // changes to it do not affect the stage.
 func CommandWith(opts *childproc.Options, name string, args ...string) Stage {
 	s := &stage{name: name, args: append([]string(nil), args...)}
