@@ -36,6 +36,12 @@ func internal(line []byte) (obj map[string]json.RawMessage, cmd string, ok bool)
 	if !bytes.Contains(line, nodeTag) && !bytes.Contains(line, escTag) {
 		return nil, "", false
 	}
+	return decodeInternal(line)
+}
+
+// decodeInternal is the slow path of internal, apart so that the variables
+// json.Unmarshal is given do not go to the heap on every message.
+func decodeInternal(line []byte) (obj map[string]json.RawMessage, cmd string, ok bool) {
 	if json.Unmarshal(line, &obj) != nil {
 		return nil, "", false
 	}
