@@ -38,8 +38,8 @@
 // interpreter (a DOS "\r" at the end of the line included) rather than the
 // script.
 //
-// For everyday scripts: Lines iterates over a child's output line by line
-// (bounded, "\r\n" handled), Result.Text is stdout without its final
+// For everyday scripts: [Lines] iterates over a child's output line by line
+// (bounded, "\r\n" handled), [Result.Text] is stdout without its final
 // newline, and Options.Logger writes a log/slog record when each child
 // starts and ends (command, pid, exit code or signal, duration, bytes).
 // docs/NODE.md in the repository maps each Node.js option, event and

@@ -13,17 +13,17 @@ import (
 )
 
 // ErrEventsMode is returned by Recv on a process whose messages go to
-// Events (started with Options.IPC rather than Options.IPCRecv).
+// Events (started with [Options].IPC rather than Options.IPCRecv).
 var ErrEventsMode = errors.New("childproc: messages arrive in Events (start with Options.IPCRecv to use Recv)")
 
 // Recv returns the next message from the child of a process started with
-// Options.IPCRecv. It reads the socket on the caller's goroutine, so a
+// [Options].IPCRecv. It reads the socket on the caller's goroutine, so a
 // reply reaches the caller with no hand-off between goroutines. Calls are
 // serialized; messages never appear in Events in this mode.
 //
 // A file that came with a message (Channel.SendFile in a Go child, a
 // handle from a Node child) is closed: use RecvFile to keep it. A line that
-// is not JSON is returned as an error wrapping *ipc.SyntaxError and the
+// is not JSON is returned as an error wrapping *[ipc.SyntaxError] and the
 // next call goes on with the next message.
 //
 // When ctx ends first, Recv returns ctx's cause (context.Cause) and the
@@ -31,15 +31,15 @@ var ErrEventsMode = errors.New("childproc: messages arrive in Events (start with
 // next call. Once the child has closed its end (or exited) and every
 // message was read, Recv returns io.EOF; after Disconnect, or once the
 // channel was closed because nobody read it (below), it returns an error
-// matching ErrDisconnected; a message over the size limit ends the channel
-// with an error matching ipc.ErrTooLarge. These end errors repeat.
+// matching [ErrDisconnected]; a message over the size limit ends the channel
+// with an error matching [ipc.ErrTooLarge]. These end errors repeat.
 //
-// EventDisconnect is delivered when Recv meets the end of the channel, or
-// on Disconnect. EventClose waits for it as in the Events mode: a caller
+// [EventDisconnect] is delivered when Recv meets the end of the channel, or
+// on Disconnect. [EventClose] waits for it as in the Events mode: a caller
 // who stops calling Recv while the child still has its end open gets
 // EventClose (and the channel closed, unread messages dropped) KillDelay
 // after the child exited, or never with a negative KillDelay; Wait does
-// not depend on it. It returns ErrNoChannel without IPC and ErrEventsMode
+// not depend on it. It returns [ErrNoChannel] without IPC and [ErrEventsMode]
 // when the messages go to Events.
 func (p *Process) Recv(ctx context.Context) (ipc.Message, error) {
 	m, f, err := p.RecvFile(ctx)
