@@ -3,6 +3,7 @@ package childproc
 import (
 	"errors"
 	"fmt"
+	"github.com/spawnkit/spawnkit/internal/iox"
 	"strings"
 	"syscall"
 	"time"
@@ -78,7 +79,7 @@ func (e *ExitError) Error() string {
 		b.WriteString(", ")
 	}
 	b.WriteString(e.Status().String())
-	if tail := lastLine(e.Stderr); tail != "" {
+	if tail := iox.LastLine(e.Stderr, 200); tail != "" {
 		b.WriteString(": ")
 		b.WriteString(tail)
 	}
@@ -91,15 +92,3 @@ func (e *ExitError) Error() string {
 // context.DeadlineExceeded after [Options].Timeout fired, so errors.Is works
 // on each; otherwise nil.
 func (e *ExitError) Unwrap() error { return e.cause }
-
-// lastLine returns the last non-empty line of b, at most 200 bytes of it.
-func lastLine(b []byte) string {
-	s := strings.TrimRight(string(b), "\r\n\t ")
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		s = s[i+1:]
-	}
-	if len(s) > 200 {
-		s = "…" + s[len(s)-200:]
-	}
-	return s
-}

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spawnkit/spawnkit/internal/iox"
 	"github.com/spawnkit/spawnkit/ipc"
 )
 
@@ -420,19 +421,11 @@ func (p *Process) drainOwned() {
 		p.owned.Wait()
 		close(done)
 	}()
-	if p.killDelay >= 0 {
-		t := time.NewTimer(p.killDelay)
-		defer t.Stop()
-		select {
-		case <-done:
-			return
-		case <-t.C:
-			for _, f := range p.ownedFiles {
-				f.Close()
-			}
+	iox.WaitOrClose(done, p.killDelay, func() {
+		for _, f := range p.ownedFiles {
+			f.Close()
 		}
-	}
-	<-done
+	})
 }
 
 // emit delivers ev after the events before it, without blocking.
@@ -454,19 +447,10 @@ type ipcState struct {
 }
 
 func (s *ipcState) waitClosed(delay time.Duration) {
-	if delay < 0 {
-		<-s.done
-		return
-	}
-	t := time.NewTimer(delay)
-	defer t.Stop()
-	select {
-	case <-s.done:
-	case <-t.C:
+	iox.WaitOrClose(s.done, delay, func() {
 		s.ch.Close()
 		if s.direct {
 			s.endDirect()
 		}
-		<-s.done
-	}
+	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/creack/pty"
 
+	"github.com/spawnkit/spawnkit/internal/iox"
 	"github.com/spawnkit/spawnkit/shell"
 )
 
@@ -469,18 +470,14 @@ func (s *pipeEnd) childExited() {
 // feed copies r into the child's stdin pipe w and closes it. The child
 // closing its end early (EPIPE) is not an error: it stopped reading.
 func feed(w *os.File, r io.Reader) {
-	buf := copyBuffers.Get().(*[]byte)
-	io.CopyBuffer(onlyWriter{w}, r, *buf)
-	copyBuffers.Put(buf)
+	iox.Copy(w, r)
 	w.Close()
 }
 
 // drain copies the child's output from r into w until EOF, then closes r.
 // If w fails, r is closed at once and the child sees EPIPE on its next write.
 func drain(w io.Writer, r *os.File) error {
-	buf := copyBuffers.Get().(*[]byte)
-	_, err := io.CopyBuffer(w, onlyReader{r}, *buf)
-	copyBuffers.Put(buf)
+	_, err := iox.Copy(w, r)
 	r.Close()
 	if errors.Is(err, os.ErrClosed) {
 		err = nil // closed by drainOwned after KillDelay
@@ -499,20 +496,6 @@ func (c countingWriter) Write(b []byte) (int, error) {
 	c.n.Add(int64(n))
 	return n, err
 }
-
-// onlyReader and onlyWriter hide *os.File's WriteTo and ReadFrom, which
-// would copy through a fresh 32 KiB buffer of their own for every child
-// instead of the pooled one (a pipe cannot use sendfile or splice with an
-// arbitrary io.Writer anyway).
-type (
-	onlyReader struct{ io.Reader }
-	onlyWriter struct{ io.Writer }
-)
-
-var copyBuffers = sync.Pool{New: func() any {
-	b := make([]byte, 32<<10)
-	return &b
-}}
 
 // sameWriter reports whether out and err are Writer stdio of one writer.
 func sameWriter(out, err Stdio) bool {

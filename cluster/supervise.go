@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/internal/iox"
 	"github.com/spawnkit/spawnkit/ipc"
 )
 
@@ -120,13 +121,9 @@ func (p *Primary) reap(w *worker) {
 		code = -1
 	}
 	// The channel reaches EOF when the process is gone, unless a
-	// descendant kept its end; do not wait for that forever.
-	t := time.NewTimer(time.Second)
-	select {
-	case <-w.readerDone:
-	case <-t.C:
-	}
-	t.Stop()
+	// descendant kept its end: then it is closed after the same KillDelay
+	// childproc gives the worker's own pipes.
+	iox.WaitOrClose(w.readerDone, childproc.DefaultKillDelay, func() { w.ch.Close() })
 	w.ch.Close()
 	<-w.readerDone
 	w.kill()

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/internal/iox"
 )
 
 // Error reports the stage that made a pipeline fail: following sh's
@@ -50,7 +51,7 @@ func (e *Error) Error() string {
 	} else {
 		fmt.Fprint(&b, e.Err)
 	}
-	if line := lastLine(e.Stderr); line != "" {
+	if line := iox.LastLine(e.Stderr, 256); line != "" {
 		b.WriteString(": ")
 		b.WriteString(line)
 	}
@@ -59,15 +60,3 @@ func (e *Error) Error() string {
 
 // Unwrap returns Err, so errors.Is and errors.As see the stage's error.
 func (e *Error) Unwrap() error { return e.Err }
-
-// lastLine returns the last non-empty line of b, at most 256 bytes of it.
-func lastLine(b []byte) string {
-	s := strings.TrimRight(string(b), "\r\n\t ")
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		s = s[i+1:]
-	}
-	if len(s) > 256 {
-		s = "…" + s[len(s)-256:]
-	}
-	return s
-}

@@ -10,11 +10,11 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/internal/iox"
 )
 
 // Pipeline is a sequence of stages, each reading the output of the one before
@@ -392,8 +392,7 @@ func (r *runState) copyOut(sinkR *pipeFile, out io.Writer, limit *limitBuffer) *
 	cp := &outputCopy{src: sinkR, done: make(chan struct{})}
 	go func() {
 		defer close(cp.done)
-		buf := make([]byte, 32<<10)
-		_, err := io.CopyBuffer(out, onlyReader{sinkR.f}, buf)
+		_, err := iox.Copy(out, sinkR.f)
 		if err != nil && !errors.Is(err, os.ErrClosed) && (limit == nil || !limit.over) {
 			cp.err = err
 		}
@@ -413,17 +412,7 @@ func (r *runState) waitCopy(cp *outputCopy) error {
 	if delay == 0 {
 		delay = childproc.DefaultKillDelay
 	}
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		defer t.Stop()
-		select {
-		case <-cp.done:
-			return cp.err
-		case <-t.C:
-			cp.src.close()
-		}
-	}
-	<-cp.done
+	iox.WaitOrClose(cp.done, delay, cp.src.close)
 	return cp.err
 }
 
@@ -584,10 +573,6 @@ func writerOpen(f *os.File) bool {
 	})
 	return err == nil && open
 }
-
-// onlyReader hides an *os.File's WriteTo, so io.CopyBuffer uses the buffer
-// it is given and out's ReadFrom sees a plain reader.
-type onlyReader struct{ io.Reader }
 
 // tailBuffer keeps the last tailSize bytes written to it, and copies every
 // write to tee (under teeMu, shared by all stages) when tee is set.
