@@ -43,6 +43,10 @@ func main() {
 	interval := flag.Duration("interval", time.Second, "how often the child sends a message")
 	count := flag.Int("count", 0, "stop after this many messages from the child (0 = never)")
 	flag.Parse()
+	if *interval <= 0 {
+		fmt.Fprintln(os.Stderr, "fork-messages: -interval must be positive")
+		os.Exit(2)
+	}
 	if err := parent(*interval, *count); err != nil {
 		fmt.Fprintln(os.Stderr, "fork-messages:", err)
 		os.Exit(1)
@@ -63,7 +67,9 @@ func parent(interval time.Duration, count int) error {
 	}
 	received := 0
 	for ev := range child.Events() {
-		if ev.Kind != childproc.EventMessage {
+		if ev.Kind != childproc.EventMessage || count > 0 && received == count {
+			// Messages the child sent before it saw the disconnect are
+			// still delivered: skip them, -count is exact.
 			continue
 		}
 		fmt.Printf("Message from child: %s\n", ev.Message)

@@ -33,6 +33,30 @@ Message from child: {"counter":2}
 	assert.Equal(t, 0, cmd.ProcessState.ExitCode())
 }
 
+// A child faster than the parent has sent more than -count messages by the
+// time the disconnect reaches it: those are not printed.
+func TestCountIsExactWithAFastChild(t *testing.T) {
+	bin := testkit.BuildMain(t, ".")
+	for range 5 {
+		out, err := exec.Command(bin, "-count", "3", "-interval", "1us").CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		assert.Equal(t, `Message from parent: {"hello":"world"}
+Message from child: {"counter":0}
+Message from child: {"counter":1}
+Message from child: {"counter":2}
+`, string(out))
+	}
+}
+
+func TestNonPositiveIntervalIsRefused(t *testing.T) {
+	bin := testkit.BuildMain(t, ".")
+	cmd := exec.Command(bin, "-count", "3", "-interval", "0s")
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err)
+	assert.Equal(t, 2, cmd.ProcessState.ExitCode())
+	assert.Equal(t, "fork-messages: -interval must be positive\n", string(out))
+}
+
 func TestCountZeroRunsUntilSIGTERM(t *testing.T) {
 	bin := testkit.BuildMain(t, ".")
 	cmd := exec.Command(bin, "-interval", "10ms")
