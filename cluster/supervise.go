@@ -111,15 +111,10 @@ func (p *Primary) handleListen(w *worker, req envelope) {
 // ended without being asked to.
 func (p *Primary) reap(w *worker) {
 	defer p.wg.Done()
-	err := w.proc.Wait()
+	w.proc.Wait() // how it ended is in ExitStatus
 	close(w.procDone)
-	code, sig := 0, exitSignal(err)
-	var ee *childproc.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode
-	} else if err != nil {
-		code = -1
-	}
+	st, _ := w.proc.ExitStatus()
+	code, sig := st.Code, st.Signal
 	// The channel reaches EOF when the process is gone, unless a
 	// descendant kept its end: then it is closed after the same KillDelay
 	// childproc gives the worker's own pipes.
@@ -149,14 +144,6 @@ func (p *Primary) reap(w *worker) {
 	if allGone {
 		go p.beginShutdown(fmt.Errorf("cluster: every worker slot was given up: %w", ErrCrashLoop))
 	}
-}
-
-func exitSignal(err error) (sig syscall.Signal) {
-	var ee *childproc.ExitError
-	if errors.As(err, &ee) {
-		return ee.Signal
-	}
-	return 0
 }
 
 func describeExit(code int, sig syscall.Signal, reason error) string {
