@@ -59,14 +59,7 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 		o = *opts
 	}
 
-	argv := append([]string{name}, args...)
-	command := shell.Join(argv)
-	prog := name
-	if o.Shell != "" {
-		prog = o.Shell
-		command = strings.Join(argv, " ")
-		argv = []string{o.Shell, "-c", command}
-	}
+	argv, command, prog := commandLine(name, args, o.Shell)
 	if o.Logger != nil {
 		logArgv := append([]string(nil), argv...)
 		defer func() {
@@ -107,6 +100,43 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 		}
 	}
 
+	p := newProcess(ctx, command, path, argv, &o)
+	if prepare != nil {
+		prepare(p, &o)
+	}
+
+	files, err := s.files(p, &o)
+	if err != nil {
+		return nil, fmt.Errorf("childproc: spawn %s: %w", prog, err)
+	}
+
+	attr, ownGroup := sysProcAttr(&o, files[0])
+	start := time.Now()
+	p.log.start = start
+	proc, release, err := startProcess(path, argv, &os.ProcAttr{Dir: o.Dir, Env: env, Files: files, Sys: attr})
+	if err != nil {
+		return nil, fmt.Errorf("childproc: spawn %s: %w", prog, startError(err, path, o.Dir))
+	}
+	s.started()
+	p.started = start
+	p.run(ctx, s, proc, release, ownGroup, o.IPCRecv)
+	return p, nil
+}
+
+// commandLine returns the argv to run for name and args, the command line
+// that errors and String show, and the program to look up: the shell's,
+// with "-c" and the words joined by spaces, when shell is set.
+func commandLine(name string, args []string, sh string) (argv []string, command, prog string) {
+	argv = append([]string{name}, args...)
+	if sh == "" {
+		return argv, shell.Join(argv), name
+	}
+	command = strings.Join(argv, " ")
+	return []string{sh, "-c", command}, command, sh
+}
+
+// newProcess returns the Process for a child about to start.
+func newProcess(ctx context.Context, command, path string, argv []string, o *Options) *Process {
 	p := &Process{
 		command:    command,
 		path:       path,
@@ -124,14 +154,16 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 	if o.Logger != nil {
 		p.log = procLog{logger: o.Logger, cmd: shell.Join(argv)}
 	}
-	if prepare != nil {
-		prepare(p, &o)
-	}
+	return p
+}
 
+// files opens the child's descriptors: stdin, stdout and stderr (or the
+// terminal), then the IPC channel's end, then ExtraFiles.
+func (s *starter) files(p *Process, o *Options) ([]*os.File, error) {
 	files := make([]*os.File, 3, 3+len(o.ExtraFiles)+1)
 	if o.PTY {
 		if err := s.openPTY(p, files); err != nil {
-			return nil, fmt.Errorf("childproc: spawn %s: %w", prog, err)
+			return nil, err
 		}
 	} else {
 		for i, std := range []Stdio{o.Stdin, o.Stdout, o.Stderr} {
@@ -144,7 +176,7 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 			}
 			f, err := s.stdio(p, i, std)
 			if err != nil {
-				return nil, fmt.Errorf("childproc: spawn %s: %w", prog, err)
+				return nil, err
 			}
 			files[i] = f
 		}
@@ -152,35 +184,34 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 	if s.ipcChild != nil {
 		files = append(files, s.ipcChild)
 	}
-	files = append(files, o.ExtraFiles...)
+	return append(files, o.ExtraFiles...), nil
+}
 
-	attr, ownGroup := sysProcAttr(&o, files[0])
-	start := time.Now()
-	p.log.start = start
-	proc, release, err := startProcess(path, argv, &os.ProcAttr{Dir: o.Dir, Env: env, Files: files, Sys: attr})
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) && pe.Path == path {
-			err = pe.Err // the path is already in our message
-		}
-		if errors.Is(err, syscall.ENOEXEC) {
-			err = ErrNotProgram
-		}
-		if o.Dir != "" {
-			// The child's chdir fails with the same errno as a missing
-			// program: if Dir vanished since checkDir, say so.
-			if derr := checkDir(o.Dir); derr != nil {
-				err = derr
-			}
-		}
-		if ierr := badInterpreter(path, o.Dir, err); ierr != nil {
-			err = ierr
-		}
-		return nil, fmt.Errorf("childproc: spawn %s: %w", prog, err)
+// startError says why the program at path did not start, in dir.
+func startError(err error, path, dir string) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == path {
+		err = pe.Err // the path is already in our message
 	}
-	s.started()
-	p.started = start
+	if errors.Is(err, syscall.ENOEXEC) {
+		err = ErrNotProgram
+	}
+	if dir != "" {
+		// The child's chdir fails with the same errno as a missing
+		// program: if Dir vanished since checkDir, say so.
+		if derr := checkDir(dir); derr != nil {
+			err = derr
+		}
+	}
+	if ierr := badInterpreter(path, dir, err); ierr != nil {
+		err = ierr
+	}
+	return err
+}
 
+// run wires a started child up: its pipes' copies, its channel's reader,
+// its reaper and its watcher of ctx and Timeout; EventSpawn comes first.
+func (p *Process) run(ctx context.Context, s *starter, proc *os.Process, release func(), ownGroup, ipcRecv bool) {
 	p.Pid = proc.Pid
 	p.proc = proc
 	p.release = release
@@ -199,7 +230,7 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 	}
 	if p.channel != nil {
 		p.channel.events = p.sh.events
-		if o.IPCRecv {
+		if ipcRecv {
 			p.channel.direct = true
 		} else {
 			go readMessages(p.channel, p.sh.events, p.command, p.exited, p.ctxDone)
@@ -210,7 +241,6 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 	if ctx.Done() != nil || p.timeout > 0 {
 		go p.watch(ctx)
 	}
-	return p, nil
 }
 
 // checkDir makes a bad working directory an error about the directory,
