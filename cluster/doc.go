@@ -20,7 +20,7 @@
 //				if err != nil {
 //					return err
 //				}
-//				return cluster.ServeHTTP(ctx, &http.Server{Handler: handler}, ln)
+//				return cluster.Serve(ctx, &http.Server{Handler: handler}, ln)
 //			},
 //		})
 //		if err != nil {

@@ -27,7 +27,7 @@ func ExampleRun() {
 			srv := &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 				fmt.Fprintf(rw, "Handled by worker %d\n", os.Getpid())
 			})}
-			return cluster.ServeHTTP(ctx, srv, ln) // returns once drained
+			return cluster.Serve(ctx, srv, ln) // returns once drained
 		},
 	})
 	if err != nil {

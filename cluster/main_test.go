@@ -79,7 +79,7 @@ var scenarios = map[string]func(ctx context.Context, w *cluster.Worker) error{
 			time.Sleep(500 * time.Millisecond)
 			fmt.Fprintf(rw, "pid=%d slow\n", os.Getpid())
 		})
-		return cluster.ServeHTTP(ctx, &http.Server{Handler: mux}, ln)
+		return cluster.Serve(ctx, &http.Server{Handler: mux}, ln)
 	},
 	// crash dies at once, as a broken worker does.
 	"crash": func(ctx context.Context, w *cluster.Worker) error {

@@ -9,19 +9,19 @@ import (
 	"time"
 )
 
-// newConnGrace bounds how long ServeHTTP waits, once it stopped
+// newConnGrace bounds how long Serve waits, once it stopped
 // accepting, for connections it accepted to send their first request: the
 // same 5 seconds after which http.Server.Shutdown treats such a
 // connection as idle.
 const newConnGrace = 5 * time.Second
 
-// ServeHTTP serves srv on ln until ctx ends, then stops without losing a
-// request it accepted, and returns nil (or Serve's error if serving failed
+// Serve serves srv on ln until ctx ends, then stops without losing a
+// request it accepted, and returns nil (or [http.Server.Serve]'s error if serving failed
 // before ctx ended).
 //
 // Stopping goes in three steps. First ln is closed, so this worker accepts
 // no more connections (the other workers keep accepting on the shared
-// socket). Then ServeHTTP waits until every connection it already accepted
+// socket). Then Serve waits until every connection it already accepted
 // has had its first request reach the handler, or closed, or stayed silent
 // for 5 seconds: http.Server.Shutdown alone would drop, unanswered, a
 // request that arrives on a just-accepted connection after it began.
@@ -32,11 +32,11 @@ const newConnGrace = 5 * time.Second
 // idle connections; HTTP clients (net/http, browsers) retry idempotent
 // requests in that case.
 //
-// ServeHTTP wraps srv.Handler, srv.ConnState and srv.ConnContext to track
+// Serve wraps srv.Handler, srv.ConnState and srv.ConnContext to track
 // connections (the wrapped ones still run); set them before calling it. It
 // does not bound the drain itself: the primary kills a worker that takes
 // longer than [Config].ShutdownTimeout.
-func ServeHTTP(ctx context.Context, srv *http.Server, ln net.Listener) error {
+func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	t := track(srv)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

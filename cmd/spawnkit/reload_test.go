@@ -32,7 +32,7 @@ func TestRollingReloadUnderLoadLosesNoRequest(t *testing.T) {
 	rollingReload(t, "python", "./worker.py")
 }
 
-// The same with the Go worker (cluster.ServeHTTP), whose start is quick:
+// The same with the Go worker (cluster.Serve), whose start is quick:
 // the reload time per slot is spawnkit's own.
 func TestRollingReloadUnderLoadLosesNoRequestGo(t *testing.T) {
 	rollingReload(t, "go", goworkerBin)

@@ -88,7 +88,7 @@ func work(ctx context.Context, w *cluster.Worker, addr string, crash bool) error
 		}
 		fmt.Fprintf(rw, "Handled by worker %d (users: %d)\n", os.Getpid(), users.Load())
 	})}
-	return cluster.ServeHTTP(ctx, srv, ln)
+	return cluster.Serve(ctx, srv, ln)
 }
 
 // supervise runs in the primary: it prints the workers' events and owns

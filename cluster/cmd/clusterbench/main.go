@@ -75,7 +75,7 @@ func main() {
 			if err != nil {
 				return err
 			}
-			return cluster.ServeHTTP(ctx, &http.Server{Handler: handler(*n)}, ln)
+			return cluster.Serve(ctx, &http.Server{Handler: handler(*n)}, ln)
 		}})
 		if err != nil {
 			log.Fatal(err)

@@ -1,5 +1,5 @@
 // Command goworker is a socket-activated Go HTTP worker for spawnkit's
-// tests: it serves fd 3 with cluster.ServeHTTP, says READY=1 on
+// tests: it serves fd 3 with cluster.Serve, says READY=1 on
 // NOTIFY_SOCKET (unless WORKER_MODE=never-ready) and drains on SIGTERM.
 package main
 
@@ -44,7 +44,7 @@ func main() {
 		c.Write([]byte("READY=1"))
 		c.Close()
 	}
-	if err := cluster.ServeHTTP(ctx, srv, ln); err != nil {
+	if err := cluster.Serve(ctx, srv, ln); err != nil {
 		log.Fatal(err)
 	}
 }
