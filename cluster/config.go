@@ -53,9 +53,10 @@ type Config struct {
 	// see the same flags as the primary. Use an empty non-nil slice for
 	// none.
 	Args []string
-	// Env holds "K=V" pairs added to the workers' environment (on top of
-	// the primary's).
-	Env []string
+	// ExtraEnv holds "K=V" pairs added to the workers' environment, on top
+	// of the primary's (as childproc.Options.ExtraEnv: a later entry wins
+	// over an earlier one of the same key).
+	ExtraEnv []string
 
 	// ReusePort makes each worker bind its own socket with SO_REUSEPORT
 	// (Linux balances connections over them by hash) instead of sharing

@@ -17,9 +17,9 @@ import (
 // events kept meanwhile, then closes.
 func TestEventsAfterShutdownDeliversTheKeptEvents(t *testing.T) {
 	p, err := cluster.Start(context.Background(), cluster.Config{
-		Workers: 1,
-		Args:    []string{},
-		Env:     []string{testkit.HelperEnvFor(t, "crash")},
+		Workers:  1,
+		Args:     []string{},
+		ExtraEnv: []string{testkit.HelperEnvFor(t, "crash")},
 		// One death gives the only slot up: the cluster shuts itself down.
 		CrashLimit: 1,
 		Logger:     slog.New(slog.DiscardHandler),

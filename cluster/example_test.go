@@ -70,7 +70,7 @@ func ExampleStart() {
 		Workers:     2,
 		ManualReady: true,
 		Args:        []string{},
-		Env:         []string{"SPAWNKIT_TEST_HELPER=greeter"},
+		ExtraEnv:    []string{"SPAWNKIT_TEST_HELPER=greeter"},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -125,7 +125,7 @@ func ExampleConfig_logger() {
 		Workers:     1,
 		ManualReady: true,
 		Args:        []string{},
-		Env:         []string{"SPAWNKIT_TEST_HELPER=greeter"},
+		ExtraEnv:    []string{"SPAWNKIT_TEST_HELPER=greeter"},
 		Logger:      logger,
 	})
 	if err != nil {

@@ -146,7 +146,7 @@ func TestLoggerRecordsRunSignals(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- cluster.Run(context.Background(), cluster.Config{
-			Workers: 1, Args: []string{}, Env: []string{testkit.HelperEnvFor(t, "stubborn")},
+			Workers: 1, Args: []string{}, ExtraEnv: []string{testkit.HelperEnvFor(t, "stubborn")},
 			Worker: func(ctx context.Context, w *cluster.Worker) error { return nil }, // runs in workers only
 			Primary: func(ctx context.Context, p *cluster.Primary) error {
 				<-ctx.Done()

@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 }
 
 // worker returns the helper that runs this test binary as a cluster worker
-// running fn; tests choose it with testkit.HelperEnvFor in Config.Env.
+// running fn; tests choose it with testkit.HelperEnvFor in Config.ExtraEnv.
 func worker(fn func(ctx context.Context, w *cluster.Worker) error) func([]string) int {
 	return func([]string) int {
 		if err := cluster.Run(context.Background(), cluster.Config{Worker: fn}); err != nil {
@@ -114,7 +114,7 @@ type testCluster struct {
 func start(t *testing.T, scenario string, cfg cluster.Config, env ...string) *testCluster {
 	t.Helper()
 	cfg.Args = []string{}
-	cfg.Env = append([]string{testkit.HelperEnvFor(t, scenario)}, env...)
+	cfg.ExtraEnv = append([]string{testkit.HelperEnvFor(t, scenario)}, env...)
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 10 * time.Second
 	}

@@ -165,7 +165,7 @@ func (p *Primary) spawn(s *slot, current bool) (*worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: start worker %d: %w", id, err)
 	}
-	env := append(slices.Clone(p.cfg.Env),
+	env := append(slices.Clone(p.cfg.ExtraEnv),
 		workerEnv+"="+strconv.Itoa(id)+":"+strconv.Itoa(s.index),
 		"NODE_CHANNEL_FD=3", "NODE_CHANNEL_SERIALIZATION_MODE=json")
 	kctx, kill := context.WithCancel(context.Background())

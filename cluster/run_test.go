@@ -15,10 +15,10 @@ import (
 
 func runConfig(t *testing.T, scenario string) cluster.Config {
 	return cluster.Config{
-		Workers: 2,
-		Args:    []string{},
-		Env:     []string{testkit.HelperEnvFor(t, scenario)},
-		Worker:  func(ctx context.Context, w *cluster.Worker) error { panic("not in the primary") },
+		Workers:  2,
+		Args:     []string{},
+		ExtraEnv: []string{testkit.HelperEnvFor(t, scenario)},
+		Worker:   func(ctx context.Context, w *cluster.Worker) error { panic("not in the primary") },
 	}
 }
 

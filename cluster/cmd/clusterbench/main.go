@@ -165,7 +165,7 @@ func inCluster(cfg load.Config, workers, procs int, reload bool) (load.Result, e
 	if procs > 0 {
 		env = []string{"GOMAXPROCS=" + strconv.Itoa(procs)}
 	}
-	p, err := cluster.Start(ctx, cluster.Config{Workers: workers, Env: env})
+	p, err := cluster.Start(ctx, cluster.Config{Workers: workers, ExtraEnv: env})
 	if err != nil {
 		return load.Result{}, err
 	}
