@@ -129,11 +129,10 @@ func TestOptions(t *testing.T) {
 	other := t.TempDir()
 	p := pipeline.New(
 		pipeline.Command("sh", "-c", `pwd; echo "$A $B"`),
-		// Combined (an error for Spawn) is ignored like the other Exec-only options.
-		pipeline.CommandWith(&childproc.Options{Dir: other, ExtraEnv: []string{"B=stage"}, Combined: true},
-			"sh", "-c", `cat; pwd; echo "$A $B"`),
-		pipeline.CommandWith(&childproc.Options{Env: []string{"A=only", "PATH=" + os.Getenv("PATH")}},
-			"sh", "-c", `cat; echo "$A $B"`),
+		pipeline.CommandWith("sh", []string{"-c", `cat; pwd; echo "$A $B"`},
+			&childproc.Options{Dir: other, ExtraEnv: []string{"B=stage"}}),
+		pipeline.CommandWith("sh", []string{"-c", `cat; echo "$A $B"`},
+			&childproc.Options{Env: []string{"A=only", "PATH=" + os.Getenv("PATH")}}),
 	)
 	p.Dir = dir
 	p.ExtraEnv = []string{"A=pipe", "B=pipe"}
@@ -145,6 +144,41 @@ func TestOptions(t *testing.T) {
 		return r
 	}
 	assert.Equal(t, real(dir)+"\npipe pipe\n"+real(other)+"\npipe stage\n"+"pipe pipe\n", string(out))
+}
+
+// TestCommandWithRefusesWhatAStageCannotHonour checks that every option a
+// pipeline stage would have to ignore fails Run, naming the stage and the
+// field, before any stage starts.
+func TestCommandWithRefusesWhatAStageCannotHonour(t *testing.T) {
+	testkit.NoLeaks(t)
+	for _, tc := range []struct {
+		opts childproc.Options
+		want string
+	}{
+		{childproc.Options{Stdin: childproc.Ignore}, "Options.Stdin (Ignore): the pipeline connects the stages (set Pipeline.Stdin, Stdout or Stderr)"},
+		{childproc.Options{Stdout: childproc.Inherit}, "Options.Stdout (Inherit): the pipeline connects the stages (set Pipeline.Stdin, Stdout or Stderr)"},
+		{childproc.Options{Stderr: childproc.Writer(io.Discard)}, "Options.Stderr (Writer): the pipeline connects the stages (set Pipeline.Stdin, Stdout or Stderr)"},
+		{childproc.Options{Shell: "/bin/sh"}, `Options.Shell is not for a pipeline stage (use Command("sh", "-c", line))`},
+		{childproc.Options{IPC: true}, "Options.IPC is not for a pipeline stage (a stage has no message channel)"},
+		{childproc.Options{IPCRecv: true}, "Options.IPCRecv is not for a pipeline stage (a stage has no message channel)"},
+		{childproc.Options{PTY: true}, "Options.PTY is not for a pipeline stage (a stage reads and writes pipes)"},
+		{childproc.Options{Detached: true}, "Options.Detached is not for a pipeline stage (every stage ends with the pipeline)"},
+		{childproc.Options{Input: strings.NewReader("x")}, "Options.Input is not for a pipeline stage (set Pipeline.Stdin)"},
+		{childproc.Options{MaxBuffer: 10}, "Options.MaxBuffer is not for a pipeline stage (set Pipeline.MaxBuffer)"},
+		{childproc.Options{Combined: true}, "Options.Combined is not for a pipeline stage (Output keeps the last stage's stdout)"},
+	} {
+		p := pipeline.New(
+			pipeline.Command("sleep", "7.601"),
+			pipeline.CommandWith("cat", []string{"-u"}, &tc.opts),
+		)
+		_, err := p.Output(context.Background())
+		assert.EqualError(t, err, "pipeline: stage 1 (cat -u): "+tc.want)
+		assert.Empty(t, testkit.WithArg("7.601"), "a stage started")
+	}
+	// An explicit Pipe is what the pipeline does anyway.
+	out, err := pipeline.New(pipeline.CommandWith("echo", []string{"ok"}, &childproc.Options{Stdout: childproc.Pipe})).Output(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "ok\n", string(out))
 }
 
 func TestPipefail(t *testing.T) {

@@ -225,6 +225,9 @@ func (p *Pipeline) check(ctx context.Context) error {
 		if s == nil {
 			return fmt.Errorf("pipeline: stage %d is nil", i)
 		}
+		if s.err != nil {
+			return fmt.Errorf("pipeline: stage %d (%s): %w", i, s, s.err)
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		if cause := context.Cause(ctx); cause != err {
@@ -323,11 +326,11 @@ func (r *runState) startCommands(p *Pipeline, wg *sync.WaitGroup, sinkR *pipeFil
 }
 
 // commandOptions returns the childproc options of the Command stage s: its
-// own, with the pipeline's Dir, Env and ExtraEnv applied and the options a
-// stage cannot use cleared. The stdio fields are left for the caller.
+// own (CommandWith refused the ones a stage cannot use), with the
+// pipeline's Dir, Env and ExtraEnv applied. The stdio fields are left for
+// the caller.
 func (p *Pipeline) commandOptions(s *stage) childproc.Options {
 	opts := s.opts
-	opts.Shell, opts.IPC, opts.PTY, opts.Detached, opts.Input, opts.MaxBuffer, opts.Combined = "", false, false, false, nil, 0, false
 	if opts.Dir == "" {
 		opts.Dir = p.Dir
 	}

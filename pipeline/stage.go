@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"slices"
 
@@ -21,6 +22,7 @@ type stage struct {
 	name string
 	args []string
 	opts childproc.Options // Command: per-stage options
+	err  error             // CommandWith: an option a stage cannot honour
 	fn   func(ctx context.Context, in io.Reader, out io.Writer) error
 }
 
@@ -46,25 +48,59 @@ func (s *stage) String() string {
 // stage that matches fs.ErrNotExist or fs.ErrPermission, after the stages
 // already started were killed and reaped.
 func Command(name string, args ...string) Stage {
-	return CommandWith(nil, name, args...)
+	return CommandWith(name, args, nil)
 }
 
-// CommandWith is [Command] with per-stage options: Dir, Env, ExtraEnv, Argv0,
-// Credential, ExtraFiles, Timeout, KillSignal and KillDelay apply as for
-// [childproc.Spawn]. Dir and Env, when set, replace the pipeline's; ExtraEnv is
-// applied after the pipeline's ExtraEnv. Stdin, Stdout and Stderr are set by
-// the pipeline, and Shell, IPC, PTY, Detached, Input, MaxBuffer and Combined
-// are ignored. A nil opts is the same as a zero Options. opts is copied: later
-// changes to it do not affect the stage.
-func CommandWith(opts *childproc.Options, name string, args ...string) Stage {
-	s := &stage{name: name, args: append([]string(nil), args...)}
+// CommandWith is [Command] with per-stage options, in [childproc.Spawn]'s
+// order: Dir, Env, ExtraEnv, Argv0, Credential, ExtraFiles, Timeout,
+// KillSignal, KillDelay and Logger apply as for Spawn. Dir and Env, when set,
+// replace the pipeline's; ExtraEnv is applied after the pipeline's ExtraEnv.
+// The pipeline connects the stages itself, so a Stdin, Stdout or Stderr other
+// than Pipe, and Shell, IPC, IPCRecv, PTY, Detached, Input, MaxBuffer or
+// Combined, make Run fail before it starts anything, with an error naming
+// the stage and the field. A nil opts is the same as a zero Options. opts is
+// copied: later changes to it do not affect the stage.
+func CommandWith(name string, args []string, opts *childproc.Options) Stage {
+	s := &stage{name: name, args: slices.Clone(args)}
 	if opts != nil {
 		s.opts = *opts
 		s.opts.Env = slices.Clone(opts.Env) // keeps an empty, non-nil Env
 		s.opts.ExtraEnv = slices.Clone(opts.ExtraEnv)
 		s.opts.ExtraFiles = slices.Clone(opts.ExtraFiles)
+		s.err = refused(opts)
 	}
 	return s
+}
+
+// refused returns the error for the first option of opts that a pipeline
+// stage cannot honour, or nil.
+func refused(o *childproc.Options) error {
+	for _, std := range []struct {
+		name string
+		s    childproc.Stdio
+	}{{"Stdin", o.Stdin}, {"Stdout", o.Stdout}, {"Stderr", o.Stderr}} {
+		if std.s.String() != "Pipe" {
+			return fmt.Errorf("%s (%v): the pipeline connects the stages (set Pipeline.Stdin, Stdout or Stderr)", "Options."+std.name, std.s)
+		}
+	}
+	for _, f := range []struct {
+		name, instead string
+		set           bool
+	}{
+		{"Shell", "use Command(\"sh\", \"-c\", line)", o.Shell != ""},
+		{"IPC", "a stage has no message channel", o.IPC},
+		{"IPCRecv", "a stage has no message channel", o.IPCRecv},
+		{"PTY", "a stage reads and writes pipes", o.PTY},
+		{"Detached", "every stage ends with the pipeline", o.Detached},
+		{"Input", "set Pipeline.Stdin", o.Input != nil},
+		{"MaxBuffer", "set Pipeline.MaxBuffer", o.MaxBuffer != 0},
+		{"Combined", "Output keeps the last stage's stdout", o.Combined},
+	} {
+		if f.set {
+			return fmt.Errorf("%s is not for a pipeline stage (%s)", "Options."+f.name, f.instead)
+		}
+	}
+	return nil
 }
 
 // Func returns a stage that runs fn in its own goroutine. fn reads the
