@@ -11,6 +11,10 @@ import (
 	"github.com/spawnkit/spawnkit/ipc"
 )
 
+// This file is the worker process's side of a pool: Register and the loop
+// that serves tasks. The pool's own view of a worker, type worker, is in
+// pool.go.
+//
 // The protocol between a Pool and its workers, one JSON object per message:
 //
 //	worker → pool  {"ready":true}                 once, when the worker can take tasks
