@@ -28,11 +28,25 @@ import (
 // the Events channel holds.
 const burstMessages = 200
 
+// manyMessages is how many messages the many role sends: about 2 MiB,
+// far more than a socket buffer holds.
+const manyMessages = 20000
+
 func init() {
 	// burst sends {"n": 0..burstMessages-1} and exits.
 	childproc.Register("sk-burst", func(ctx context.Context, parent *ipc.Channel) error {
 		for n := range burstMessages {
 			if err := parent.Send(map[string]int{"n": n}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	// many sends {"n": 0..manyMessages-1, "pad": …} and exits.
+	childproc.Register("sk-many", func(ctx context.Context, parent *ipc.Channel) error {
+		pad := strings.Repeat("y", 80)
+		for n := range manyMessages {
+			if err := parent.Send(map[string]any{"n": n, "pad": pad}); err != nil {
 				return err
 			}
 		}
@@ -99,6 +113,22 @@ func TestWaitReturnsWhileMessagesAreUnread(t *testing.T) {
 	assert.Equal(t, "spawn", others[0])
 	assert.ElementsMatch(t, []string{"exit", "disconnect"}, others[1:3])
 	assert.Equal(t, "close", others[3])
+}
+
+// A child that sends more than the socket holds before it exits would
+// block for ever if the parent pushed back while it waits: Wait stops the
+// pushing back, and every message is still delivered later, in order.
+func TestWaitReadsOnAChildThatSendsMoreThanTheSocketHolds(t *testing.T) {
+	p, err := childproc.Fork(context.Background(), "sk-many", nil, nil)
+	require.NoError(t, err)
+	within(t, 60*time.Second, "Wait", func() { require.NoError(t, p.Wait()) })
+	ns, others := messageNumbers(t, collect(t, p))
+	require.Len(t, ns, manyMessages)
+	for i, n := range ns {
+		require.Equal(t, i, n)
+	}
+	assert.Equal(t, "spawn", others[0])
+	assert.Equal(t, "close", others[len(others)-1])
 }
 
 func TestFailedSignalsNeverBlock(t *testing.T) {

@@ -103,8 +103,10 @@ func (p *Process) Connected() bool {
 //
 // While the child runs, a message that has to wait for room in Events
 // stops the reading until the queue is empty again, so unread messages
-// push back on the child and never on the parent. Once the child exited,
-// the rest is read without waiting (up to maxQueuedAfterExit queued).
+// push back on the child and never on the parent. Once Wait was called
+// (its caller cannot read Events) reading goes on without waiting, up to
+// maxQueuedBytesWhileWaited queued; once the child exited, the rest is read
+// without waiting (up to maxQueuedAfterExit queued).
 // After the ctx ended or Disconnect, a message that does not fit in the
 // channel at once is dropped, its file closed. It refers to no Process.
 func readMessages(s *ipcState, q *eventQueue, command string, exited, ctxDone <-chan struct{}) {
@@ -132,16 +134,22 @@ func readMessages(s *ipcState, q *eventQueue, command string, exited, ctxDone <-
 		if wait == nil {
 			continue
 		}
-		untilExit := exited
+		untilExit, waited := exited, q.waited
 		if isClosed(exited) {
 			if q.queued() < maxQueuedAfterExit {
 				continue
 			}
 			untilExit = nil
+		} else if isClosed(waited) {
+			if q.queuedBytes() < maxQueuedBytesWhileWaited {
+				continue
+			}
+			waited = nil
 		}
 		select {
 		case <-wait:
 		case <-untilExit:
+		case <-waited:
 		case <-ctxDone:
 		case <-s.stop:
 		case <-q.abandon:

@@ -78,8 +78,10 @@ type Process struct {
 // IPC messages are the exception that pushes back: while the child runs,
 // the channel is not read further once a message waits for room, so the
 // child's sends block once the socket is full, never the parent's calls.
-// Once the child has exited, what is left on the channel is read without
-// waiting. Messages that arrive after the ctx given to [Spawn] ended or
+// Once [Process.Wait] has been called, the pushing back stops (up to 64 MiB
+// of queued messages), so a child that sends everything before it exits
+// does exit while its parent waits. Once the child has exited, what is
+// left on the channel is read without waiting. Messages that arrive after the ctx given to [Spawn] ended or
 // after Disconnect are dropped unless they fit in the channel at once.
 //
 // Once Events has been called, the caller may hold the channel without the
@@ -95,8 +97,11 @@ func (p *Process) Events() <-chan Event {
 // until nothing of the child's tree runs any more (SIGKILL after
 // KillDelay), so no process, goroutine or fd of it outlives Wait. It returns nil when the child exited with status 0 and was
 // not killed by us, and an *[ExitError] otherwise. Wait may be called any
-// number of times from any goroutine; it never reads Events.
+// number of times from any goroutine; it never reads Events, and a child
+// blocked sending IPC messages nobody reads is read on (up to 64 MiB
+// queued), so Wait returns once it exits.
 func (p *Process) Wait() error {
+	p.sh.events.markWaited()
 	<-p.exited
 	<-p.drained
 	return p.result()

@@ -16,6 +16,13 @@ const eventBuffer = 16
 // channel and keeps writing is pushed back like the child was.
 const maxQueuedAfterExit = 4096
 
+// maxQueuedBytesWhileWaited is how many bytes of IPC messages may wait
+// unread in the queue once Wait was called, before the child exited: a
+// caller blocked in Wait cannot read Events, and pushing back then would
+// keep a child that sends before it exits from ever exiting. Past this
+// bound the reader pushes back again, so memory stays bounded.
+const maxQueuedBytesWhileWaited = 64 << 20
+
 // eventQueue delivers a Process's events to its channel in order without
 // ever blocking the caller: an event goes straight into the channel when
 // nothing is queued and the channel has room, and otherwise into an
@@ -33,10 +40,27 @@ type eventQueue struct {
 	abandoned bool          // nobody can read ch any more: drop everything
 	empty     chan struct{} // closed when pending becomes empty; nil while it is
 	abandon   chan struct{} // closed when abandoned is set
+	bytes     int           // the size of the messages in pending
+
+	waitOnce sync.Once
+	waited   chan struct{} // closed once Wait was called
 }
 
 func newEventQueue() *eventQueue {
-	return &eventQueue{ch: make(chan Event, eventBuffer), abandon: make(chan struct{})}
+	return &eventQueue{ch: make(chan Event, eventBuffer), abandon: make(chan struct{}), waited: make(chan struct{})}
+}
+
+// markWaited records that Wait was called; see maxQueuedBytesWhileWaited.
+func (q *eventQueue) markWaited() {
+	q.waitOnce.Do(func() { close(q.waited) })
+}
+
+// queuedBytes returns the size of the messages waiting for room in the
+// channel.
+func (q *eventQueue) queuedBytes() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.bytes
 }
 
 // push delivers ev after every event pushed before it. It never blocks. It
@@ -116,6 +140,7 @@ func (q *eventQueue) close(last Event) {
 // enqueue appends ev and starts the feeder if it is not running. q.mu is held.
 func (q *eventQueue) enqueue(ev Event) {
 	q.pending = append(q.pending, ev)
+	q.bytes += len(ev.Message)
 	if q.empty == nil {
 		q.empty = make(chan struct{})
 	}
@@ -135,6 +160,7 @@ func (q *eventQueue) feed() {
 				dropEvent(ev)
 			}
 			q.pending = q.pending[:0]
+			q.bytes = 0
 		}
 		if len(q.pending) == 0 {
 			q.feeding = false
@@ -156,6 +182,7 @@ func (q *eventQueue) feed() {
 			q.mu.Lock()
 			q.pending[0] = Event{}
 			q.pending = q.pending[1:]
+			q.bytes -= len(ev.Message)
 			q.mu.Unlock()
 		case <-q.abandon:
 			q.mu.Lock()
@@ -163,6 +190,7 @@ func (q *eventQueue) feed() {
 				dropEvent(ev)
 			}
 			q.pending = q.pending[:0]
+			q.bytes = 0
 			q.mu.Unlock()
 		}
 	}
@@ -194,6 +222,7 @@ func (q *eventQueue) drop() {
 			dropEvent(ev)
 		}
 		q.pending = nil
+		q.bytes = 0
 	}
 }
 
