@@ -20,7 +20,7 @@ func workerAttrs(w WorkerInfo, more ...slog.Attr) []slog.Attr {
 }
 
 // logStarted writes "worker started"; why is "start", "restart" or "reload".
-func (p *Primary) logStarted(w *worker, why string) {
+func (p *Primary) logStarted(w *child, why string) {
 	p.log(slog.LevelInfo, "worker started", workerAttrs(w.info, slog.String("why", why))...)
 }
 

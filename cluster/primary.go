@@ -32,7 +32,7 @@ type Primary struct {
 
 	mu      sync.Mutex
 	slots   []*slot
-	workers map[int]*worker
+	workers map[int]*child
 	nextID  int
 	closing bool
 	err     error          // what Wait returns
@@ -52,15 +52,15 @@ type Primary struct {
 // (two during a reload).
 type slot struct {
 	index     int
-	current   *worker
+	current   *child
 	backoff   Backoff // deaths within CrashWindow
 	gaveUp    bool
 	reloading bool
 	timer     *time.Timer // pending restart
 }
 
-// worker is the primary's view of one worker process.
-type worker struct {
+// child is the primary's view of one worker process.
+type child struct {
 	info    WorkerInfo
 	slot    *slot
 	proc    *childproc.Process
@@ -111,7 +111,7 @@ func Start(ctx context.Context, cfg Config) (*Primary, error) {
 		exe:     cfg.Executable,
 		argv0:   cfg.Executable,
 		events:  newQueue[Event](eventsKept),
-		workers: make(map[int]*worker),
+		workers: make(map[int]*child),
 		done:    make(chan struct{}),
 	}
 	p.socks.reusePort = cfg.ReusePort
@@ -155,7 +155,7 @@ func Start(ctx context.Context, cfg Config) (*Primary, error) {
 // spawn starts a worker in slot s; as current it becomes the slot's
 // worker at once, otherwise (a reload's replacement) the caller promotes
 // it when it is ready. p.mu must be held.
-func (p *Primary) spawn(s *slot, current bool) (*worker, error) {
+func (p *Primary) spawn(s *slot, current bool) (*child, error) {
 	if p.closing {
 		return nil, ErrClosed
 	}
@@ -185,7 +185,7 @@ func (p *Primary) spawn(s *slot, current bool) (*worker, error) {
 		return nil, fmt.Errorf("cluster: start worker %d: %w", id, err)
 	}
 	now := time.Now()
-	w := &worker{
+	w := &child{
 		info:       WorkerInfo{ID: id, Slot: s.index, Pid: proc.Pid},
 		slot:       s,
 		proc:       proc,
@@ -273,7 +273,7 @@ func (p *Primary) Broadcast(v any) error {
 		return fmt.Errorf("cluster: broadcast: %w", err)
 	}
 	p.mu.Lock()
-	var ws []*worker
+	var ws []*child
 	for _, w := range p.workers {
 		w.mu.Lock()
 		if !w.stopping {

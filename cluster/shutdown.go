@@ -21,7 +21,7 @@ func (p *Primary) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	p.mu.Lock()
-	ws := make([]*worker, 0, len(p.workers))
+	ws := make([]*child, 0, len(p.workers))
 	for _, w := range p.workers {
 		ws = append(ws, w)
 	}
@@ -45,7 +45,7 @@ func (p *Primary) beginShutdown(cause error) {
 		for _, s := range p.slots {
 			p.cancelRestart(s)
 		}
-		ws := make([]*worker, 0, len(p.workers))
+		ws := make([]*child, 0, len(p.workers))
 		for _, w := range p.workers {
 			ws = append(ws, w)
 		}

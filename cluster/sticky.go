@@ -79,10 +79,10 @@ func (p *Primary) dispatch(s *socket, c net.Conn) {
 // routable returns the workers that take connections of socket s, in
 // the order to try: the newest ready and not stopping worker of each slot,
 // starting with slot first.
-func (p *Primary) routable(s *socket, first int) []*worker {
+func (p *Primary) routable(s *socket, first int) []*child {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	best := make([]*worker, len(p.slots))
+	best := make([]*child, len(p.slots))
 	for _, w := range p.workers {
 		w.mu.Lock()
 		ok := w.isReady && !w.stopping && w.sockets[s.id]
@@ -91,7 +91,7 @@ func (p *Primary) routable(s *socket, first int) []*worker {
 			best[w.info.Slot] = w
 		}
 	}
-	out := make([]*worker, 0, len(best))
+	out := make([]*child, 0, len(best))
 	for i := range best {
 		if w := best[(first+i)%len(best)]; w != nil {
 			out = append(out, w)
@@ -101,7 +101,7 @@ func (p *Primary) routable(s *socket, first int) []*worker {
 }
 
 // pass sends f to w unless w is stopping; it reports whether it did.
-func (p *Primary) pass(w *worker, s *socket, f *os.File) bool {
+func (p *Primary) pass(w *child, s *socket, f *os.File) bool {
 	w.sendMu.Lock()
 	defer w.sendMu.Unlock()
 	if w.isStopping() {

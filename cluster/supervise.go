@@ -13,7 +13,7 @@ import (
 )
 
 // read handles what a worker sends until its channel closes.
-func (p *Primary) read(w *worker) {
+func (p *Primary) read(w *child) {
 	defer p.wg.Done()
 	defer close(w.readerDone)
 	for {
@@ -59,7 +59,7 @@ func (p *Primary) read(w *worker) {
 }
 
 // markReady records that w counts as up; only the first call counts.
-func (p *Primary) markReady(w *worker) {
+func (p *Primary) markReady(w *child) {
 	w.mu.Lock()
 	first := !w.isReady
 	w.isReady = true
@@ -72,7 +72,7 @@ func (p *Primary) markReady(w *worker) {
 
 // handleListen answers a worker's Listen: the socket itself (shared mode)
 // or the address to bind (ReusePort), or an error.
-func (p *Primary) handleListen(w *worker, req envelope) {
+func (p *Primary) handleListen(w *child, req envelope) {
 	reply := envelope{Op: opListenReply, Seq: req.Seq}
 	s, err := p.socks.get(req.Network, req.Addr)
 	if err != nil {
@@ -109,7 +109,7 @@ func (p *Primary) handleListen(w *worker, req envelope) {
 
 // reap waits for the worker to end, reports it, and replaces it when it
 // ended without being asked to.
-func (p *Primary) reap(w *worker) {
+func (p *Primary) reap(w *child) {
 	defer p.wg.Done()
 	w.proc.Wait() // how it ended is in ExitStatus
 	close(w.procDone)
@@ -229,7 +229,7 @@ func (p *Primary) cancelRestart(s *slot) {
 
 // watchdog kills a worker that is not ready within ReadyTimeout, or that
 // leaves heartbeats unanswered for HeartbeatTimeout once online.
-func (p *Primary) watchdog(w *worker) {
+func (p *Primary) watchdog(w *child) {
 	defer p.wg.Done()
 	readyTimer := time.NewTimer(p.cfg.ReadyTimeout)
 	defer readyTimer.Stop()
@@ -281,7 +281,7 @@ func (p *Primary) watchdog(w *worker) {
 	}
 }
 
-func (w *worker) isStopping() bool {
+func (w *child) isStopping() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.stopping
@@ -289,7 +289,7 @@ func (w *worker) isStopping() bool {
 
 // killFor kills w's tree with SIGKILL, recording why (the first reason
 // wins) and logging it with how long the primary waited.
-func (p *Primary) killFor(w *worker, reason error, after time.Duration) {
+func (p *Primary) killFor(w *child, reason error, after time.Duration) {
 	w.mu.Lock()
 	first := w.killReason == nil
 	if first {
@@ -304,7 +304,7 @@ func (p *Primary) killFor(w *worker, reason error, after time.Duration) {
 
 // stop asks w to stop accepting, drain and exit, and kills it if it is
 // still running after timeout. It does not wait.
-func (p *Primary) stop(w *worker, timeout time.Duration) {
+func (p *Primary) stop(w *child, timeout time.Duration) {
 	w.sendMu.Lock() // no routed connection after opStop
 	defer w.sendMu.Unlock()
 	w.mu.Lock()
