@@ -42,10 +42,12 @@ func init() {
 		return 0
 	})
 	// attached starts a sleeper that is not detached, prints its pid, then
-	// hangs until killed.
+	// hangs until killed; with a second argument "caller" it starts it
+	// with Options.StartOnCallerThread.
 	testkit.RegisterHelper("attached", func(args []string) int {
 		p, err := childproc.Spawn(context.Background(), "sleep", []string{args[0]}, &childproc.Options{
 			Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Ignore,
+			StartOnCallerThread: len(args) > 1 && args[1] == "caller",
 		})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

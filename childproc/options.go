@@ -78,6 +78,21 @@ type Options struct {
 	// NODE_CHANNEL_FD like Node's fork() does; see Process.Send and Events.
 	IPC bool
 
+	// StartOnCallerThread starts the child from the calling goroutine's OS
+	// thread instead of handing the start to the library's spawner thread,
+	// which saves two thread wake-ups per start (about 7 futex calls; 80–90
+	// µs per sequential Spawn on the 2-core benchmark machine, see
+	// bench/RESULTS.md). It matters on Linux only, where a child that is
+	// not Detached gets SIGKILL when the *thread* that started it exits
+	// (the parent-death signal), and Go ends a thread whenever a goroutine
+	// returns while locked to it (runtime.LockOSThread without Unlock):
+	// any goroutine that later runs on that thread can do it. So set this
+	// only in a program where no goroutine ever returns while locked to
+	// its thread; otherwise the child may be killed while the parent runs.
+	// The child still dies with the parent. Detached children always start
+	// on the calling thread (they have no parent-death signal).
+	StartOnCallerThread bool
+
 	// IPCRecv opens the message channel as IPC does (it implies IPC), but
 	// the child's messages are read with Process.Recv instead of arriving
 	// in Events as EventMessage: the caller's goroutine reads the socket

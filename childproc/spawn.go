@@ -113,7 +113,11 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 	attr, ownGroup := sysProcAttr(&o, files[0])
 	start := time.Now()
 	p.log.start = start
-	proc, release, err := startProcess(path, argv, &os.ProcAttr{Dir: o.Dir, Env: env, Files: files, Sys: attr})
+	startFn := startProcess
+	if o.StartOnCallerThread {
+		startFn = startOnCallerThread
+	}
+	proc, release, err := startFn(path, argv, &os.ProcAttr{Dir: o.Dir, Env: env, Files: files, Sys: attr})
 	if err != nil {
 		return nil, fmt.Errorf("childproc: spawn %s: %w", prog, startError(err, path, o.Dir))
 	}
@@ -536,4 +540,11 @@ func sameWriter(out, err Stdio) bool {
 func interfaceEqual(a, b any) (eq bool) {
 	defer func() { recover() }()
 	return a == b
+}
+
+// startOnCallerThread is os.StartProcess on the calling thread, whatever
+// the child's parent-death signal (Options.StartOnCallerThread).
+func startOnCallerThread(path string, argv []string, attr *os.ProcAttr) (*os.Process, func(), error) {
+	proc, err := os.StartProcess(path, argv, attr)
+	return proc, nil, err
 }

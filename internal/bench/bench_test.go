@@ -49,6 +49,18 @@ func BenchmarkSpawnTrueDetached(b *testing.B) {
 	}
 }
 
+// BenchmarkSpawnTrueCaller is BenchmarkSpawnTrue/stdio=devnull with
+// Options.StartOnCallerThread (see ImplSpawnkitCaller).
+func BenchmarkSpawnTrueCaller(b *testing.B) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := SpawnOnce(ctx, ImplSpawnkitCaller, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkSpawnTrue16InFlight(b *testing.B) {
 	ctx := context.Background()
 	for _, impl := range impls {

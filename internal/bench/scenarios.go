@@ -331,12 +331,13 @@ func Scenarios() []*Scenario {
 			Variants: []Variant{
 				{Name: ImplSpawnkit, Op: spawnOp(ImplSpawnkit, false, 1)},
 				{Name: ImplSpawnkitDetached, Op: spawnOp(ImplSpawnkitDetached, false, 1)},
+				{Name: ImplSpawnkitCaller, Op: spawnOp(ImplSpawnkitCaller, false, 1)},
 				{Name: ImplOSExec, Op: spawnOp(ImplOSExec, false, 1)},
 				{Name: "node", Node: nodeArgs("spawn.js", "devnull", "$N", "1")},
 			},
 			Sizes:   map[Preset]Size{Full: {N: 20, Turns: 50}, Short: {N: 10, Turns: 20}, Smoke: {N: 1, Turns: 2}},
 			Targets: spawnTarget("us/op"),
-			Note:    "spawnkit-detached is Spawn with Options.Detached: no parent-death signal, so no hand-off to the locked spawner thread (diagnostic: the difference to spawnkit is that hand-off).",
+			Note:    "spawnkit-detached is Spawn with Options.Detached: no parent-death signal, so no hand-off to the locked spawner thread (diagnostic: the difference to spawnkit is that hand-off). spawnkit-caller is Spawn with Options.StartOnCallerThread: parent-death signal kept, hand-off skipped.",
 		},
 		{
 			Name: "spawn-true-pipes", Title: "spawn+wait /bin/true, sequential, stdin/stdout/stderr pipes",

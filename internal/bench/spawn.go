@@ -33,7 +33,9 @@ func SpawnOnce(ctx context.Context, impl string, pipes bool) error {
 	case ImplOSExec:
 		return osexecTrue(pipes)
 	case ImplSpawnkitDetached:
-		return spawnkitDetachedTrue(ctx)
+		return spawnkitOptsTrue(ctx, detachedDevNull)
+	case ImplSpawnkitCaller:
+		return spawnkitOptsTrue(ctx, callerDevNull)
 	}
 	return fmt.Errorf("bench: spawn: unknown implementation %q", impl)
 }
@@ -67,10 +69,17 @@ func spawnkitTrue(ctx context.Context, pipes bool) error {
 // spawnkit minus spawnkit-detached is what the spawner hand-off costs.
 const ImplSpawnkitDetached = "spawnkit-detached"
 
-var detachedDevNull = &childproc.Options{Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Ignore, Detached: true}
+// ImplSpawnkitCaller is Spawn with Options.StartOnCallerThread (stdio
+// /dev/null): the parent-death signal kept, the spawner hand-off skipped.
+const ImplSpawnkitCaller = "spawnkit-caller"
 
-func spawnkitDetachedTrue(ctx context.Context) error {
-	p, err := childproc.Spawn(ctx, TruePath, nil, detachedDevNull)
+var (
+	detachedDevNull = &childproc.Options{Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Ignore, Detached: true}
+	callerDevNull   = &childproc.Options{Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Ignore, StartOnCallerThread: true}
+)
+
+func spawnkitOptsTrue(ctx context.Context, opts *childproc.Options) error {
+	p, err := childproc.Spawn(ctx, TruePath, nil, opts)
 	if err != nil {
 		return err
 	}
