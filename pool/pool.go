@@ -82,8 +82,9 @@ type Options struct {
 
 	// Child configures the worker processes (environment, directory,
 	// stdio, …) as for childproc.Fork; nil means the defaults (stdio
-	// inherited from this process). Pipe stdio is not read by the pool: use
-	// Inherit, Ignore or childproc.Writer. Child.Timeout, if set, limits the
+	// inherited from this process). A Pipe stdio is an error from New,
+	// since the pool would never read it: use Inherit, Ignore,
+	// childproc.File or childproc.Writer. Child.Timeout, if set, limits the
 	// life of each worker process; the pool sees the kill as a crash.
 	Child *childproc.Options
 
@@ -193,6 +194,16 @@ func New(ctx context.Context, role string, opts Options) (*Pool, error) {
 		return nil, fmt.Errorf("pool: negative Queue %d", opts.Queue)
 	case opts.TaskTimeout < 0:
 		return nil, fmt.Errorf("pool: negative TaskTimeout %v", opts.TaskTimeout)
+	}
+	if c := opts.Child; c != nil {
+		for _, s := range []struct {
+			name string
+			std  childproc.Stdio
+		}{{"Stdin", c.Stdin}, {"Stdout", c.Stdout}, {"Stderr", c.Stderr}} {
+			if s.std == childproc.Pipe {
+				return nil, fmt.Errorf("pool: Options.Child.%s is Pipe, which the pool would never read or write (use Inherit, Ignore, childproc.File or childproc.Writer)", s.name)
+			}
+		}
 	}
 	if opts.Workers == 0 {
 		opts.Workers = runtime.NumCPU()

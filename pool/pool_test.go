@@ -400,6 +400,25 @@ func TestPoolCtxEndStopsPool(t *testing.T) {
 	requireNoChildren(t)
 }
 
+// TestNewRefusesPipeStdio checks that a Pipe stdio in Options.Child, which
+// the pool would never read, is an error naming the field, and that no
+// worker starts.
+func TestNewRefusesPipeStdio(t *testing.T) {
+	testkit.NoLeaks(t)
+	for _, tc := range []struct {
+		child childproc.Options
+		field string
+	}{
+		{childproc.Options{Stdin: childproc.Pipe}, "Stdin"},
+		{childproc.Options{Stdout: childproc.Pipe}, "Stdout"},
+		{childproc.Options{Stdout: childproc.Ignore, Stderr: childproc.Pipe}, "Stderr"},
+	} {
+		p, err := pool.New(context.Background(), testRole, pool.Options{Workers: 1, Child: &tc.child})
+		require.Nil(t, p)
+		require.EqualError(t, err, "pool: Options.Child."+tc.field+" is Pipe, which the pool would never read or write (use Inherit, Ignore, childproc.File or childproc.Writer)")
+	}
+}
+
 func TestNewFailsForUnregisteredRole(t *testing.T) {
 	_, err := pool.New(context.Background(), "pool-test.nobody", pool.Options{
 		Workers: 2, Child: &childproc.Options{Stderr: childproc.Ignore},
