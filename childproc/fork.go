@@ -108,7 +108,7 @@ func runRole(role string) int {
 	if sig, ok := got.(syscall.Signal); ok {
 		parent.Close()
 		signal.Reset(sig)
-		syscall.Kill(os.Getpid(), sig)
+		raise(sig)
 		select {} // the signal ends the process
 	}
 	if err != nil {

@@ -45,7 +45,7 @@ type Options struct {
 	Detached bool
 
 	// Credential runs the child as another user (needs privileges).
-	Credential *syscall.Credential
+	Credential *Credential
 
 	Timeout    time.Duration  // kill the whole tree after this long (0 = never); the error matches context.DeadlineExceeded
 	KillSignal syscall.Signal // signal for Timeout, ctx cancel and MaxBuffer, followed by SIGCONT so that a stopped process gets it; default SIGTERM

@@ -68,6 +68,9 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 			}
 		}()
 	}
+	if err := supported(); err != nil {
+		return nil, fmt.Errorf("childproc: spawn %s: %w", name, err)
+	}
 	if err := context.Cause(ctx); err != nil {
 		return nil, fmt.Errorf("childproc: spawn %s: %w", name, err)
 	}

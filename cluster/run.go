@@ -42,7 +42,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return runWorker(ctx, cfg)
 	}
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, reloadSignal)
 	defer signal.Stop(sigs)
 
 	p, err := Start(ctx, cfg)
@@ -64,7 +64,7 @@ func Run(ctx context.Context, cfg Config) error {
 		select {
 		case s := <-sigs:
 			switch s {
-			case syscall.SIGUSR2:
+			case reloadSignal:
 				if reloading {
 					p.log(slog.LevelWarn, "reload already running", slog.String("signal", "SIGUSR2"))
 					continue

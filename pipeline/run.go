@@ -11,8 +11,6 @@ import (
 	"sync"
 	"syscall"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/spawnkit/spawnkit/childproc"
 	"github.com/spawnkit/spawnkit/internal/iox"
 )
@@ -169,6 +167,9 @@ type runState struct {
 func (p *Pipeline) run(ctx context.Context, out io.Writer, limit *limitBuffer) error {
 	if err := p.check(ctx); err != nil {
 		return err
+	}
+	if err := supported(); err != nil {
+		return fmt.Errorf("pipeline: %s: %w", p, err)
 	}
 	r := newRunState(ctx, p.stages)
 	defer r.cancel(nil)
@@ -552,29 +553,6 @@ func (r *runState) end(i int) {
 	r.cutOff[i-1] = open
 	r.mu.Unlock()
 	in.close()
-}
-
-// writerOpen reports whether some process still holds the write end of the
-// pipe whose read end is f: poll(2) reports POLLHUP on a pipe's read end once
-// every write end is closed. It reports false if f was closed already.
-func writerOpen(f *os.File) bool {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return false
-	}
-	open := false
-	err = rc.Control(func(fd uintptr) {
-		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-		for {
-			_, err := unix.Poll(fds, 0)
-			if err == unix.EINTR {
-				continue
-			}
-			open = err == nil && fds[0].Revents&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) == 0
-			return
-		}
-	})
-	return err == nil && open
 }
 
 // tailBuffer keeps the last tailSize bytes written to it, and copies every
