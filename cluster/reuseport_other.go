@@ -16,4 +16,9 @@ var errReusePortOS = fmt.Errorf("ReusePort needs Linux's load-balancing SO_REUSE
 
 func setReusePort(network, address string, c syscall.RawConn) error { return errReusePortOS }
 
-func reserve(network, address string) (*socket, error) { return nil, errReusePortOS }
+func reserve(network, address string) (*socket, error) {
+	if network != "tcp" && network != "tcp4" && network != "tcp6" {
+		return nil, errReusePort
+	}
+	return nil, errReusePortOS
+}
