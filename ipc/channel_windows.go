@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 )
 
 // errUnsupported is what every entry point returns on Windows.
@@ -44,3 +45,7 @@ func (c *Channel) RecvFile() (Message, *os.File, error) { return nil, nil, errUn
 
 // Close does nothing and returns nil on Windows.
 func (c *Channel) Close() error { return nil }
+
+// SetReadDeadline returns an error matching errors.ErrUnsupported on
+// Windows.
+func (c *Channel) SetReadDeadline(t time.Time) error { return errUnsupported }
