@@ -267,7 +267,7 @@ func orphaner(markers []string) int {
 }
 
 func TestParentKilledWithChildren(t *testing.T) {
-	skipUnlessLinux(t, "a non-detached child gets SIGKILL when the parent dies (PDEATHSIG)")
+	skipUnlessLinux(t, "a non-detached child gets SIGKILL when the parent dies (PDEATHSIG)", "orphaner")
 	// What happens when the parent dies by SIGKILL (no deferred cleanup
 	// runs): its non-detached child dies (parent-death signal), but what
 	// that child started does not, and Detached children live on whether

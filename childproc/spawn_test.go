@@ -301,7 +301,7 @@ func TestDetachedUnrefOutlivesParent(t *testing.T) {
 }
 
 func TestParentDeathKillsAttachedChild(t *testing.T) {
-	skipUnlessLinux(t, "a non-detached child gets SIGKILL when the parent dies (PDEATHSIG)")
+	skipUnlessLinux(t, "a non-detached child gets SIGKILL when the parent dies (PDEATHSIG)", "attached")
 	marker := uniqueSleep()
 	name, args, opts := helper(t, "attached", marker)
 	opts.Stderr = childproc.Ignore
