@@ -29,9 +29,22 @@ type Channel struct {
 	rmu sync.Mutex // serializes reads
 	fr  *frameReader
 
-	replyMu   sync.Mutex // guards replies and replying
-	replies   []byte     // NODE_HANDLE_ACK/NACK lines not yet written
-	replying  bool       // a goroutine is writing them
+	// The sender's state (see send.go), guarded by smu; smu is never
+	// taken while wmu is held.
+	smu       sync.Mutex
+	drained   sync.Cond  // on smu: the queue shrank, or the channel closed
+	inflight  *outgoing  // the handle sent and not yet acknowledged
+	queue     []outgoing // messages waiting for the acknowledgement
+	queued    int        // bytes in queue
+	queuedFDs int        // descriptors in queue
+	flushing  bool       // a goroutine writes the queue
+	sendErr   error      // writing the queue failed: sending is over
+
+	socks socketList // sockets received from a Node net.Server
+
+	bg        sync.WaitGroup // goroutines Close waits for
+	done      chan struct{}  // closed by Close
+	closing   atomic.Bool    // Close was called: no more sends
 	closeOnce sync.Once
 	closed    atomic.Bool
 }
@@ -99,11 +112,14 @@ func newChannel(uc *net.UnixConn, opts *Options) *Channel {
 	if opts != nil && opts.MaxMessageSize > 0 {
 		max = opts.MaxMessageSize
 	}
-	return &Channel{
+	c := &Channel{
 		conn:    uc,
 		maxSize: max,
 		fr:      newFrameReader(unixSource{uc}, max),
+		done:    make(chan struct{}),
 	}
+	c.drained.L = &c.smu
+	return c
 }
 
 // Pair creates a connected socketpair (AF_UNIX, SOCK_STREAM, both ends
@@ -164,7 +180,9 @@ var newline = []byte{'\n'}
 //
 // Send blocks while the socket buffer is full (the peer is not reading);
 // it never drops or reorders messages. Messages sent concurrently are
-// written one after the other, never interleaved. After Close, Send returns
+// written one after the other, never interleaved. While a handle sent by
+// SendFile waits for its acknowledgement, Send queues the message behind
+// it and returns nil (see [Channel.SendFile]). After Close, Send returns
 // net.ErrClosed; when the peer has gone, it returns an error wrapping
 // syscall.EPIPE or ECONNRESET.
 func (c *Channel) Send(v any) error {
@@ -174,7 +192,7 @@ func (c *Channel) Send(v any) error {
 			return ErrTooLarge
 		}
 		if len(raw) > rawLimit {
-			return c.writeBuffers(raw)
+			return c.send(raw, true)
 		}
 	}
 	e := encPool.Get().(*encBuf)
@@ -185,7 +203,7 @@ func (c *Channel) Send(v any) error {
 	if e.b.Len()-1 > c.maxSize {
 		return ErrTooLarge
 	}
-	return c.write(e.b.Bytes())
+	return c.send(e.b.Bytes(), false)
 }
 
 // rawOf reports whether v is to be sent as raw JSON text.
@@ -232,17 +250,6 @@ func (c *Channel) write(b []byte) error {
 	return c.writeErr(err)
 }
 
-func (c *Channel) writeBuffers(raw []byte) error {
-	if c.closed.Load() {
-		return net.ErrClosed
-	}
-	bufs := net.Buffers{raw, newline}
-	c.wmu.Lock()
-	_, err := bufs.WriteTo(c.conn)
-	c.wmu.Unlock()
-	return c.writeErr(err)
-}
-
 func (c *Channel) writeErr(err error) error {
 	if err == nil {
 		return nil
@@ -277,12 +284,30 @@ func (c *Channel) Recv() (Message, error) {
 }
 
 // Close closes the channel. A Node peer then emits 'disconnect'; a Go peer's
-// Recv returns io.EOF. Close interrupts a blocked Recv (which returns
-// net.ErrClosed) and blocked Sends, and closes descriptors that were
-// received but not yet returned. Close is idempotent: later calls return
-// nil.
+// Recv returns io.EOF. Like Node's disconnect(), Close first lets messages
+// queued behind an unacknowledged handle (see [Channel.SendFile]) go out:
+// it waits for the acknowledgement, which a Recv in progress reads, or
+// Close itself when none is (dropping what else arrives), for 2 s at most;
+// from its start, Send and SendFile return net.ErrClosed. Then Close
+// interrupts a blocked Recv (which returns net.ErrClosed) and blocked
+// Sends, drops what is still queued, and closes descriptors that were
+// received but not yet returned. Answers the channel owes the peer
+// (NODE_HANDLE_ACK and the like) are never pending: they are written
+// before Recv returns. Close is idempotent: later calls return nil.
 func (c *Channel) Close() error {
+	if c.closing.Swap(true) {
+		return nil
+	}
+	c.drainQueue()
 	first, err := c.closeConn()
+	close(c.done)
+	c.smu.Lock()
+	c.drained.Broadcast()
+	c.smu.Unlock()
+	c.bg.Wait()
+	c.smu.Lock()
+	c.dropQueue()
+	c.smu.Unlock()
 	if !first {
 		return nil
 	}

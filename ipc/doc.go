@@ -22,21 +22,45 @@
 // Node reserves messages that are JSON objects whose "cmd" member is a
 // string longer than five characters starting with "NODE_" (isInternal in
 // lib/internal/child_process.js). They are never returned by
-// [Channel.Recv]. Of those, the channel acts on:
+// [Channel.Recv]. Of those, the channel implements Node's handle protocol
+// as Node does it:
 //
 //   - NODE_HANDLE: the envelope Node uses to pass a handle (a descriptor sent
 //     with SCM_RIGHTS) next to a message {"cmd":"NODE_HANDLE","type":...,
 //     "msg":...}. The inner "msg" is delivered as the user message, together
-//     with the descriptor (see [Channel.RecvFile]), and the channel answers
-//     NODE_HANDLE_ACK (or NODE_HANDLE_NACK when no descriptor arrived), as Node
-//     does. Without that acknowledgement a Node sender queues every later
-//     message forever.
-//   - NODE_HANDLE_ACK and NODE_HANDLE_NACK: skipped. A Go sender closes
-//     nothing on acknowledgement: the kernel duplicates the descriptor into
-//     the socket when [Channel.SendFile] returns.
+//     with the descriptor (see [Channel.RecvFile]). The channel answers
+//     NODE_HANDLE_ACK (or NODE_HANDLE_NACK when no descriptor arrived), and
+//     the answer is written before RecvFile returns, as Node writes it
+//     before it emits 'message': a receiver that exits or closes right
+//     after receiving never leaves a Node sender waiting.
+//   - NODE_HANDLE_ACK and NODE_HANDLE_NACK: the sender's side. One handle is
+//     in flight at a time; every later message waits until it is
+//     acknowledged and then goes out in order; a NACK sends the message and
+//     its handle again (three times at most, Node's
+//     MAX_HANDLE_RETRANSMISSIONS). See [Channel.SendFile].
+//   - NODE_SOCKET_GET_COUNT and NODE_SOCKET_NOTIFY_CLOSE: what a Node
+//     net.Server asks about the connections it accepted and passed here
+//     (server.getConnections(), server.close()). The channel answers
+//     NODE_SOCKET_COUNT and NODE_SOCKET_ALL_CLOSED as
+//     lib/internal/socket_list.js does, counting the sockets received with
+//     that server's key that this process still has open (any descriptor
+//     of them, the returned file or a duplicate); NODE_SOCKET_ALL_CLOSED is
+//     sent once the last of them is closed, checked every 20 ms.
 //
 // Every other internal message (cluster's NODE_CLUSTER, for instance) is
 // skipped.
+//
+// The answers are written by the receiving side while it receives: while
+// one cannot be written (the peer does not read), Recv waits and reads
+// nothing more, so a peer flooding requests costs no memory. The
+// acknowledgements of handles this side sent are read by Recv as well: a
+// program that sends handles must keep receiving (childproc does).
+//
+// What is not supported of Node's protocol: the "advanced" (V8)
+// serialization; NODE_CLUSTER messages (package cluster has its own
+// protocol); keeping the server's connection count when a Go program sends
+// sockets (a Go sender has no net.Server: SendFile never adds a "key", so
+// no NODE_SOCKET_* requests are sent); and the Windows handle types.
 //
 // # Disconnecting
 //
@@ -46,6 +70,11 @@
 // socket, and [Channel.Recv] returns io.EOF when the peer has closed its end.
 //
 // # Differences from Node
+//
+// Nesting has no limit, as with Node's JSON.parse (validation costs one bit
+// of memory per level); encoding/json, and so [Message.Decode], refuses
+// values nested deeper than 10,000 levels, which can still be received and
+// forwarded raw.
 //
 // A line that is not valid JSON makes Node throw from inside its read
 // callback, which kills the process. This package instead returns a
@@ -64,8 +93,11 @@
 // NODE_HANDLE message; end-of-file disconnects), 652-716 (NODE_HANDLE_ACK,
 // NODE_HANDLE_NACK, retransmission), 808-845 (a sender queues every
 // message after a handle until the acknowledgement), 902-945 (disconnect
-// closes the socket, no message is sent), 973-981 (isInternal), 378-383
-// (NODE_CHANNEL_FD and NODE_CHANNEL_SERIALIZATION_MODE);
+// waits for that queue, then closes the socket; no message is sent),
+// 973-981 (isInternal), 378-383 (NODE_CHANNEL_FD and
+// NODE_CHANNEL_SERIALIZATION_MODE), handleConversion (the handle types,
+// "key" of a net.Socket, "dgramType" of a dgram.Socket);
+// lib/internal/socket_list.js (SocketListReceive);
 // lib/internal/process/pre_execution.js:552-569 (the child reads and deletes
 // both variables).
 //

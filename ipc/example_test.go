@@ -76,24 +76,33 @@ func ExampleChannel_SendFile() {
 		log.Fatal(err)
 	}
 	// The descriptor travels with the message (SCM_RIGHTS); w stays ours
-	// too, so close it once sent.
+	// too, so close it once sent. The channel keeps a duplicate until the
+	// child acknowledges it (Node's NODE_HANDLE_ACK, read by Recv).
 	if err := parent.SendFile(map[string]string{"write": "a greeting"}, w); err != nil {
 		log.Fatal(err)
 	}
 	w.Close()
 
-	m, f, err := child.RecvFile()
+	m, f, err := child.RecvFile() // acknowledges the descriptor
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("child got", m, "with a file:", f != nil)
 	fmt.Fprintln(f, "hello through the passed descriptor")
 	f.Close()
+	child.Send("written")
 
+	// Recv reads the acknowledgement (the channel drops its duplicate),
+	// then the child's message.
+	if m, err = parent.Recv(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("parent got", m)
 	b, _ := io.ReadAll(r) // EOF: every copy of the write end is closed
 	r.Close()
 	fmt.Print(string(b))
 	// Output:
 	// child got {"write":"a greeting"} with a file: true
+	// parent got "written"
 	// hello through the passed descriptor
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -113,6 +114,24 @@ func TestHostilePeer(t *testing.T) {
 		growth := r.HWM - r.RSS
 		t.Logf("peak RSS grew by %d MiB for a %d MiB limit", growth>>20, ipc.DefaultMaxMessageSize>>20)
 		assert.Less(t, growth, int64(ipc.DefaultMaxMessageSize+64<<20), "peak RSS growth")
+	})
+
+	t.Run("NODE_HANDLE flood from a peer that never reads: bounded memory", func(t *testing.T) {
+		// Every envelope without a descriptor is answered with a NACK,
+		// written before the next message is read: once the peer's socket
+		// is full, the channel stops reading, and the peer stops writing.
+		const n = 3_000_000
+		out, err := exec.Command(bin, "recv-handle-flood", strconv.Itoa(n)).Output()
+		require.NoError(t, err)
+		var r struct {
+			Written  int64
+			RSS, HWM int64
+		}
+		require.NoError(t, json.Unmarshal(out, &r), "%s", out)
+		growth := r.HWM - r.RSS
+		t.Logf("%d envelopes written before the receiver stopped reading; peak RSS grew by %d KiB", r.Written, growth>>10)
+		assert.Less(t, r.Written, int64(n), "the receiver stopped reading")
+		assert.Less(t, growth, int64(64<<20), "peak RSS growth")
 	})
 
 	t.Run("endless line: channel closed, peer stopped", func(t *testing.T) {
@@ -342,11 +361,11 @@ func FuzzHostileFDs(f *testing.F) {
 	})
 }
 
-func TestSendFileFloodWithoutReading(t *testing.T) {
-	// A Go sender needs no acknowledgement and does not read while it
-	// sends; the receiver acknowledges every handle (as Node expects).
-	// Neither side may end up waiting for the other: thousands of handles
-	// go through although the sender never reads.
+func TestSendFileFlood(t *testing.T) {
+	// The receiver acknowledges every handle before RecvFile returns; the
+	// sender, which reads the acknowledgements, keeps one handle in flight
+	// and queues the rest. Neither side may end up waiting for the other:
+	// thousands of handles go through, in order, each with its message.
 	a, f, err := ipc.Pair()
 	require.NoError(t, err)
 	b, err := ipc.New(f, nil)
@@ -357,6 +376,11 @@ func TestSendFileFloodWithoutReading(t *testing.T) {
 	require.NoError(t, syscall.Fstat(int(r.Fd()), &st))
 	const n = 3000
 	sent := make(chan error, 1)
+	acks := make(chan error, 1)
+	go func() {
+		_, err := a.Recv() // only acknowledgements come: it ends at Close
+		acks <- err
+	}()
 	go func() {
 		for i := range n {
 			if err := a.SendFile(i, r); err != nil {
@@ -392,6 +416,7 @@ func TestSendFileFloodWithoutReading(t *testing.T) {
 	}
 	require.NoError(t, <-sent)
 	require.NoError(t, a.Close())
+	require.ErrorIs(t, <-acks, net.ErrClosed)
 	require.NoError(t, b.Close())
 	r.Close()
 	w.Close()

@@ -15,9 +15,13 @@ import (
 // never delivered as user messages.
 
 const (
-	cmdHandle     = "NODE_HANDLE"
-	cmdHandleAck  = "NODE_HANDLE_ACK"
-	cmdHandleNack = "NODE_HANDLE_NACK"
+	cmdHandle            = "NODE_HANDLE"
+	cmdHandleAck         = "NODE_HANDLE_ACK"
+	cmdHandleNack        = "NODE_HANDLE_NACK"
+	cmdSocketGetCount    = "NODE_SOCKET_GET_COUNT"
+	cmdSocketCount       = "NODE_SOCKET_COUNT"
+	cmdSocketNotifyClose = "NODE_SOCKET_NOTIFY_CLOSE"
+	cmdSocketAllClosed   = "NODE_SOCKET_ALL_CLOSED"
 )
 
 var (
@@ -42,9 +46,11 @@ func internal(line []byte) (obj map[string]json.RawMessage, cmd string, ok bool)
 }
 
 // decodeInternal is the slow path of internal, apart so that the variables
-// json.Unmarshal is given do not go to the heap on every message.
+// json.Unmarshal is given do not go to the heap on every message. Members
+// are found without decoding them: nesting of any depth is fine.
 func decodeInternal(line []byte) (obj map[string]json.RawMessage, cmd string, ok bool) {
-	if json.Unmarshal(line, &obj) != nil {
+	obj, ok = objectMembers(line)
+	if !ok {
 		return nil, "", false
 	}
 	raw := obj["cmd"]
@@ -65,11 +71,25 @@ func decodeInternal(line []byte) (obj map[string]json.RawMessage, cmd string, ok
 
 // handleInternal acts on an internal message that arrived with descriptor
 // fd (or -1). It returns the user message it carries, if any: the inner
-// "msg" of a NODE_HANDLE envelope, with the descriptor.
+// "msg" of a NODE_HANDLE envelope, with the descriptor. Every answer it
+// owes the peer is written before it returns, so it is on the wire before
+// the message is handed over (Node sends NODE_HANDLE_ACK before it emits
+// 'message'); while an answer cannot be written, the channel stops
+// reading, so a peer that floods requests and never reads holds no memory
+// of ours.
 func (c *Channel) handleInternal(obj map[string]json.RawMessage, cmd string, fd int) (m Message, outFD int, deliver bool) {
-	if cmd != cmdHandle {
-		// NODE_HANDLE_ACK/NACK answer our SendFile, which needs no
-		// acknowledgement; NODE_CLUSTER and the rest are not ours.
+	switch cmd {
+	case cmdHandle:
+	case cmdHandleAck, cmdHandleNack:
+		closeFD(fd)
+		c.acknowledged(cmd == cmdHandleAck)
+		return nil, -1, false
+	case cmdSocketGetCount, cmdSocketNotifyClose:
+		closeFD(fd)
+		c.socketRequest(cmd, obj["key"])
+		return nil, -1, false
+	default:
+		// NODE_CLUSTER and the rest are not ours.
 		closeFD(fd)
 		return nil, -1, false
 	}
@@ -82,6 +102,11 @@ func (c *Channel) handleInternal(obj map[string]json.RawMessage, cmd string, fd 
 		return nil, -1, false
 	}
 	c.reply(ackLine)
+	if key := obj["key"]; len(key) > 0 && string(obj["type"]) == `"net.Socket"` {
+		// A socket a Node net.Server accepted: its server asks how many
+		// of them are still open (socket_list.js).
+		c.socks.add(key, fd)
+	}
 	inner := obj["msg"]
 	if len(inner) == 0 {
 		inner = json.RawMessage("null")
@@ -93,42 +118,10 @@ func (c *Channel) handleInternal(obj map[string]json.RawMessage, cmd string, fd 
 	return Message(inner), fd, true
 }
 
-// reply sends an acknowledgement without making the receiving side wait
-// for it to be written: a Go sender does not read while it sends (it needs
-// no acknowledgement), so once its socket and ours were full, a Recv
-// blocked writing an acknowledgement and a SendFile blocked writing the
-// next handle would wait for each other forever. A goroutine writes the
-// pending replies, in order, and ends when there are none left, or when the
-// channel fails or is closed (the rest are dropped: the peer is gone).
+// reply writes an answer to the peer, blocking while the socket is full.
+// Errors are dropped, as Node does: the peer may be gone already.
 func (c *Channel) reply(line []byte) {
-	c.replyMu.Lock()
-	defer c.replyMu.Unlock()
-	c.replies = append(c.replies, line...)
-	if !c.replying {
-		c.replying = true
-		go c.writeReplies()
-	}
-}
-
-func (c *Channel) writeReplies() {
-	for {
-		c.replyMu.Lock()
-		b := c.replies
-		c.replies = nil
-		if len(b) == 0 {
-			c.replying = false
-			c.replyMu.Unlock()
-			return
-		}
-		c.replyMu.Unlock()
-		if c.write(b) != nil {
-			c.replyMu.Lock()
-			c.replies = nil
-			c.replying = false
-			c.replyMu.Unlock()
-			return
-		}
-	}
+	c.write(line)
 }
 
 func closeFD(fd int) {
@@ -139,23 +132,35 @@ func closeFD(fd int) {
 
 // handleType names the kind of handle Node should make of fd in a
 // NODE_HANDLE envelope (the keys of handleConversion in
-// lib/internal/child_process.js): a listening stream socket becomes a
-// net.Server, a connected one a net.Socket, anything else is passed as a
-// native handle. Node can only adopt sockets (libuv's uv_pipe_pending_type
-// knows TCP, UDP and Unix-domain sockets); a Go receiver takes anything.
-func handleType(fd int) string {
-	typ, err := syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_TYPE)
+// lib/internal/child_process.js), and returns the extra envelope members
+// that kind needs: a listening stream socket becomes a net.Server, a
+// connected one a net.Socket, a UDP socket a dgram.Socket (with
+// "dgramType":"udp4" or "udp6", as Node's own sender writes), anything
+// else is passed as a native handle. Node can only adopt sockets (libuv's
+// uv_pipe_pending_type knows TCP, UDP and Unix-domain sockets); a Go
+// receiver takes anything.
+func handleType(fd int) (typ, extra string) {
+	st, err := syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_TYPE)
 	if err != nil {
-		return "net.Native"
+		return "net.Native", ""
 	}
-	switch typ {
+	switch st {
 	case syscall.SOCK_STREAM:
 		if acc, err := syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_ACCEPTCONN); err == nil && acc != 0 {
-			return "net.Server"
+			return "net.Server", ""
 		}
-		return "net.Socket"
+		return "net.Socket", ""
 	case syscall.SOCK_DGRAM:
-		return "dgram.Native"
+		sa, err := syscall.Getsockname(fd)
+		if err != nil {
+			return "net.Native", ""
+		}
+		switch sa.(type) {
+		case *syscall.SockaddrInet4:
+			return "dgram.Socket", `"dgramType":"udp4",`
+		case *syscall.SockaddrInet6:
+			return "dgram.Socket", `"dgramType":"udp6",`
+		}
 	}
-	return "net.Native"
+	return "net.Native", ""
 }

@@ -42,6 +42,29 @@ func inode(t *testing.T, f *os.File) uint64 {
 	return st.Sys().(*syscall.Stat_t).Ino
 }
 
+// recvLoop receives a's messages in the background until a is closed, as a
+// sender of handles must (it reads the acknowledgements); the messages are
+// delivered on the returned channel, which is closed at the end.
+func recvLoop(t *testing.T, a *Channel) <-chan Message {
+	t.Helper()
+	out := make(chan Message, 1000)
+	go func() {
+		defer close(out)
+		for {
+			m, err := a.Recv()
+			if err != nil {
+				return
+			}
+			select {
+			case out <- m:
+			default:
+				t.Errorf("recvLoop: message %s dropped", m)
+			}
+		}
+	}()
+	return out
+}
+
 func TestSendFilePipe(t *testing.T) {
 	a, b := pair(t, nil)
 	r, w, err := os.Pipe()
@@ -60,15 +83,18 @@ func TestSendFilePipe(t *testing.T) {
 	_, err = f.Write([]byte("through the passed pipe"))
 	require.NoError(t, err)
 	f.Close()
-	got, err := io.ReadAll(r)
-	require.NoError(t, err)
-	assert.Equal(t, "through the passed pipe", string(got))
 
-	// The sender skips the receiver's NODE_HANDLE_ACK.
+	// The sender consumes the receiver's NODE_HANDLE_ACK (written before
+	// RecvFile returned) and releases its duplicate of w...
 	require.NoError(t, b.Send("next"))
 	m, err = a.Recv()
 	require.NoError(t, err)
 	assert.Equal(t, `"next"`, m.String())
+
+	// ...so the pipe's last writer is gone.
+	got, err := io.ReadAll(r)
+	require.NoError(t, err)
+	assert.Equal(t, "through the passed pipe", string(got))
 }
 
 func TestSendFileListener(t *testing.T) {
@@ -121,6 +147,7 @@ func TestFDAssociation(t *testing.T) {
 	// buffer), so reads coalesce several messages.
 	var files []*os.File
 	done := make(chan struct{})
+	recvLoop(t, a)
 	go func() {
 		defer close(done)
 		for i := range n {
@@ -174,6 +201,11 @@ func TestRecvClosesUnwantedFD(t *testing.T) {
 	m, err := b.Recv()
 	require.NoError(t, err)
 	assert.Equal(t, `"with fd"`, m.String())
+	// Once the sender has seen the acknowledgement (it comes before
+	// "sync"), it no longer holds the read end.
+	got := recvLoop(t, a)
+	require.NoError(t, b.Send("sync"))
+	assert.Equal(t, `"sync"`, (<-got).String())
 	// The read end was closed by Recv: writing now fails with EPIPE.
 	_, err = w.Write([]byte("x"))
 	assert.ErrorIs(t, err, syscall.EPIPE)

@@ -8,30 +8,44 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
-// SendFile sends v (encoded as by [Channel.Send]) together with a duplicate
-// of f's descriptor, passed with SCM_RIGHTS in the same sendmsg call as the
+// SendFile sends v (encoded as by [Channel.Send]) together with f's
+// descriptor, passed with SCM_RIGHTS in the same sendmsg call as the
 // message's first byte. f stays open and owned by the caller; it may be
-// closed as soon as SendFile returns.
+// closed as soon as SendFile returns (the channel keeps a close-on-exec
+// duplicate until the receiver has acknowledged it).
 //
 // The message travels in Node's handle envelope,
 // {"cmd":"NODE_HANDLE","type":T,"msg":v}, so a Node peer receives v and a
-// handle in its 'message' event (T is "net.Server" for a listening stream
-// socket, "net.Socket" for another stream socket, "dgram.Native" for a
-// datagram socket and "net.Native" otherwise; Node only adopts sockets).
-// A Go peer unwraps the envelope in [Channel.RecvFile]. The receiver
-// acknowledges the handle with an internal NODE_HANDLE_ACK message, which
-// the sending Channel skips. A NODE_HANDLE_NACK (the receiver's kernel
-// dropped the descriptor) is skipped as well: unlike a Node sender, which
-// retransmits the message and its handle, SendFile has already returned
-// and the message is lost.
+// handle in its 'message' event. T is what Node's own sender writes for
+// such a handle: "net.Server" for a listening stream socket, "net.Socket"
+// for another stream socket, "dgram.Socket" (with "dgramType" "udp4" or
+// "udp6") for a UDP socket, and "net.Native" otherwise (Node only adopts
+// sockets). A Go peer unwraps the envelope in [Channel.RecvFile].
+//
+// SendFile follows Node's sender rules. One handle is in flight at a time:
+// until the receiver answers NODE_HANDLE_ACK, every later Send and
+// SendFile queues its message (and a duplicate of its descriptor) and
+// returns nil at once; the queue is written, in order, when the answer
+// arrives. On NODE_HANDLE_NACK (the receiver's kernel dropped the
+// descriptor) the message and its handle are sent again, at most three
+// times, after which they are dropped, as Node does. The answers are read
+// by [Channel.Recv] and RecvFile, so a program that sends handles must keep
+// receiving (childproc does). While more than 8 MiB or 64 descriptors are
+// queued, Send and SendFile block until the queue drains or the channel is
+// closed. A failure to write the queue ends sending: later calls return
+// that error.
 //
 // A nil f is an error.
 func (c *Channel) SendFile(v any, f *os.File) error {
 	if f == nil {
 		return errors.New("ipc: SendFile with a nil file")
+	}
+	if c.closing.Load() {
+		return net.ErrClosed
 	}
 	rc, err := f.SyscallConn()
 	if err != nil {
@@ -39,11 +53,15 @@ func (c *Channel) SendFile(v any, f *os.File) error {
 	}
 	e := encPool.Get().(*encBuf)
 	defer putEncBuf(e)
+	dup := -1
 	var werr error
 	cerr := rc.Control(func(fd uintptr) {
+		typ, extra := handleType(int(fd))
 		e.b.WriteString(`{"cmd":"NODE_HANDLE","type":"`)
-		e.b.WriteString(handleType(int(fd)))
-		e.b.WriteString(`","msg":`)
+		e.b.WriteString(typ)
+		e.b.WriteString(`",`)
+		e.b.WriteString(extra)
+		e.b.WriteString(`"msg":`)
 		if werr = encodeLine(e, v); werr != nil {
 			return
 		}
@@ -53,25 +71,17 @@ func (c *Channel) SendFile(v any, f *os.File) error {
 			werr = ErrTooLarge
 			return
 		}
-		werr = c.writeMsg(e.b.Bytes(), syscall.UnixRights(int(fd)))
+		if dup, werr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0); werr != nil {
+			werr = fmt.Errorf("ipc: SendFile: %w", os.NewSyscallError("fcntl", werr))
+		}
 	})
 	if cerr != nil {
 		return fmt.Errorf("ipc: SendFile: %w", cerr)
 	}
-	return werr
-}
-
-func (c *Channel) writeMsg(b, oob []byte) error {
-	if c.closed.Load() {
-		return net.ErrClosed
+	if werr != nil {
+		return werr
 	}
-	c.wmu.Lock()
-	n, _, err := c.conn.WriteMsgUnix(b, oob, nil)
-	if err == nil && n < len(b) {
-		_, err = c.conn.Write(b[n:])
-	}
-	c.wmu.Unlock()
-	return c.writeErr(err)
+	return c.sendHandle(e.b.Bytes(), dup)
 }
 
 // RecvFile is like [Channel.Recv] but also returns the file that arrived
@@ -84,9 +94,14 @@ func (c *Channel) writeMsg(b, oob []byte) error {
 // are closed. Received descriptors are close-on-exec; the caller
 // owns the file and must close it.
 //
-// A Node-style envelope whose descriptor was lost (the kernel truncated the
-// ancillary data) is answered with NODE_HANDLE_NACK, on which a Node
-// sender retransmits, and is not delivered.
+// An envelope is acknowledged with NODE_HANDLE_ACK before RecvFile returns
+// its message, so the sender's queue moves on even if this process exits
+// right away. An envelope whose descriptor was lost (the kernel truncated
+// the ancillary data) is answered with NODE_HANDLE_NACK, on which the
+// sender retransmits, and is not delivered. RecvFile also answers a Node
+// net.Server's NODE_SOCKET_* requests about sockets it passed (see the
+// package documentation). While an answer cannot be written because the
+// peer does not read, RecvFile blocks (until Close).
 func (c *Channel) RecvFile() (Message, *os.File, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()

@@ -3,6 +3,7 @@ package ipc
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"strconv"
 )
@@ -21,16 +22,47 @@ func (e *SyntaxError) Error() string {
 		e.Offset, e.LineOffset, e.Msg)
 }
 
-// maxDepth is encoding/json's nesting limit, so a message that passes the
-// check can always be decoded.
-const maxDepth = 10000
-
-// validator checks JSON syntax without building values. It accepts exactly
-// what json.Valid accepts. Strings, which make up the bulk of large
-// messages, are scanned eight bytes at a time.
+// validator checks JSON syntax without building values. It accepts what
+// json.Valid accepts, and also values nested deeper than encoding/json's
+// limit of 10,000 levels, which Node's JSON.parse reads: nesting costs one
+// bit per level (an eighth of the line's length at most), never a refusal.
+// Strings, which make up the bulk of large messages, are scanned eight
+// bytes at a time.
 type validator struct {
-	stack []byte
+	open bitStack // one bit per open container: 1 for an object
 }
+
+// bitStack is a stack of bits.
+type bitStack struct {
+	bits []uint64
+	n    int
+}
+
+func (s *bitStack) push(obj bool) {
+	if s.n&63 == 0 && s.n>>6 == len(s.bits) {
+		s.bits = append(s.bits, 0)
+	}
+	w, b := s.n>>6, uint(s.n&63)
+	if obj {
+		s.bits[w] |= 1 << b
+	} else {
+		s.bits[w] &^= 1 << b
+	}
+	s.n++
+}
+
+// top returns '{' or '[' for the innermost open container.
+func (s *bitStack) top() byte {
+	i := s.n - 1
+	if s.bits[i>>6]&(1<<uint(i&63)) != 0 {
+		return '{'
+	}
+	return '['
+}
+
+func (s *bitStack) pop()     { s.n-- }
+func (s *bitStack) len() int { return s.n }
+func (s *bitStack) reset()   { s.n = 0 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
@@ -62,8 +94,13 @@ const errEOF = "unexpected end of JSON input"
 // surrounding whitespace); otherwise the offset in b where the error was
 // found and a description.
 func (v *validator) check(b []byte) (int, string) {
-	stack := v.stack[:0]
-	defer func() { v.stack = stack[:0] }()
+	stack := &v.open
+	stack.reset()
+	defer func() {
+		if cap(stack.bits) > 1<<10 {
+			stack.bits = nil // a deep message's stack is not kept
+		}
+	}()
 	i := skipSpace(b, 0)
 value:
 	for {
@@ -74,15 +111,12 @@ value:
 		var msg string
 		switch {
 		case c == '{' || c == '[':
-			if len(stack) >= maxDepth {
-				return i, "exceeded max depth"
-			}
 			j := skipSpace(b, i+1)
 			if j < len(b) && (c == '{' && b[j] == '}' || c == '[' && b[j] == ']') {
 				i = j + 1
 				break
 			}
-			stack = append(stack, c)
+			stack.push(c == '{')
 			i = j
 			if c == '{' {
 				if i, msg = scanKey(b, i); msg != "" {
@@ -109,7 +143,7 @@ value:
 		// After a value: close containers or move to the next element.
 		for {
 			i = skipSpace(b, i)
-			if len(stack) == 0 {
+			if stack.len() == 0 {
 				if i < len(b) {
 					return i, "invalid character " + quoteChar(b[i]) + " after top-level value"
 				}
@@ -119,7 +153,7 @@ value:
 				return i, errEOF
 			}
 			c := b[i]
-			top := stack[len(stack)-1]
+			top := stack.top()
 			switch {
 			case c == ',':
 				i = skipSpace(b, i+1)
@@ -130,7 +164,7 @@ value:
 				}
 				continue value
 			case top == '{' && c == '}', top == '[' && c == ']':
-				stack = stack[:len(stack)-1]
+				stack.pop()
 				i++
 			case top == '{':
 				return i, "invalid character " + quoteChar(c) + " after object key:value pair"
@@ -332,4 +366,85 @@ func scanNumber(b []byte, i int) (int, string) {
 		}
 	}
 	return j, ""
+}
+
+// skipValue returns the end of the JSON value starting at b[i], in b that
+// is known to be valid JSON. It is iterative: nesting costs nothing.
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	}
+	for i < len(b) {
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\r', '\n':
+			return i
+		}
+		i++
+	}
+	return i
+}
+
+// skipString returns the end of the valid string literal starting at b[i].
+func skipString(b []byte, i int) int {
+	j := i + 1
+	for {
+		k := bytes.IndexAny(b[j:], `"\`)
+		if k < 0 {
+			return len(b)
+		}
+		j += k
+		if b[j] == '"' {
+			return j + 1
+		}
+		j += 2 // a backslash and the character it escapes
+	}
+}
+
+// objectMembers returns the members of the JSON object in line (valid
+// JSON), each value raw; a key that occurs twice keeps its last value, as
+// in JSON.parse. It reports false when line is not an object. Unlike
+// json.Unmarshal it has no nesting limit.
+func objectMembers(line []byte) (map[string]json.RawMessage, bool) {
+	i := skipSpace(line, 0)
+	if i >= len(line) || line[i] != '{' {
+		return nil, false
+	}
+	obj := make(map[string]json.RawMessage)
+	i = skipSpace(line, i+1)
+	for i < len(line) && line[i] == '"' {
+		end := skipString(line, i)
+		var key string
+		if bytes.IndexByte(line[i+1:end-1], '\\') < 0 {
+			key = string(line[i+1 : end-1])
+		} else if json.Unmarshal(line[i:end], &key) != nil {
+			return nil, false
+		}
+		i = skipSpace(line, end)
+		i = skipSpace(line, i+1) // the colon
+		vend := skipValue(line, i)
+		obj[key] = json.RawMessage(line[i:vend])
+		i = skipSpace(line, vend)
+		if i < len(line) && line[i] == ',' {
+			i = skipSpace(line, i+1)
+		}
+	}
+	return obj, true
 }

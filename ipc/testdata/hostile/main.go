@@ -16,6 +16,13 @@
 //	hostile recv-endless MAX   starts `hostile endless` as its peer, calls
 //	                           Recv on a channel with MaxMessageSize MAX and
 //	                           prints {"err":..., "rss":..., "hwm":...} (bytes)
+//	hostile recv-handle-flood N
+//	                           a goroutine floods one end of a socketpair with
+//	                           N NODE_HANDLE envelopes that carry no
+//	                           descriptor and never reads the NACKs; Recv runs
+//	                           on the other end; once the flood is done or
+//	                           has made no progress for a second it prints
+//	                           {"written":..., "rss":..., "hwm":...}
 package main
 
 import (
@@ -27,6 +34,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -40,6 +48,10 @@ func main() {
 	mode, args := os.Args[1], os.Args[2:]
 	if mode == "recv-endless" {
 		recvEndless(atoi(args[0]))
+		return
+	}
+	if mode == "recv-handle-flood" {
+		recvHandleFlood(atoi(args[0]))
 		return
 	}
 	fd := atoi(os.Getenv("NODE_CHANNEL_FD"))
@@ -149,6 +161,52 @@ func recvEndless(max int) {
 		"ms": elapsed.Milliseconds(), "peer": fmt.Sprint(werr),
 	})
 	fmt.Println(string(out))
+}
+
+// recvHandleFlood is the receiving side of the NODE_HANDLE flood test.
+func recvHandleFlood(n int) {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		fail(err)
+	}
+	peer := os.NewFile(uintptr(fds[1]), "peer")
+	ch, err := ipc.New(os.NewFile(uintptr(fds[0]), "ours"), nil)
+	if err != nil {
+		fail(err)
+	}
+	rss := status("VmRSS")
+	var written atomic.Int64
+	go func() {
+		w := bufio.NewWriterSize(peer, 64<<10)
+		line := []byte(`{"cmd":"NODE_HANDLE","type":"net.Native","msg":1}` + "\n")
+		for range n {
+			if _, err := w.Write(line); err != nil {
+				return
+			}
+			written.Add(1)
+		}
+		w.Flush()
+	}()
+	go func() {
+		for {
+			if _, err := ch.Recv(); err != nil {
+				return
+			}
+		}
+	}()
+	last, still := int64(-1), 0
+	for still < 10 {
+		time.Sleep(100 * time.Millisecond)
+		if k := written.Load(); k != last {
+			last, still = k, 0
+		} else {
+			still++
+		}
+	}
+	hwm := status("VmHWM")
+	out, _ := json.Marshal(map[string]any{"written": written.Load(), "rss": rss, "hwm": hwm})
+	fmt.Println(string(out))
+	os.Exit(0)
 }
 
 // status returns a size field of /proc/self/status in bytes.

@@ -1,0 +1,278 @@
+package ipc
+
+import (
+	"errors"
+	"net"
+	"os"
+	"syscall"
+	"time"
+)
+
+// The sender follows Node's rules for handles (target._send and the
+// NODE_HANDLE_ACK handler in lib/internal/child_process.js): one handle is
+// in flight at a time; every message sent after it, with or without a
+// handle, waits in a queue until the receiver acknowledges it; on
+// NODE_HANDLE_NACK the same message and handle are sent again, at most
+// maxRetransmissions times; messages leave in the order they were sent.
+// The queue is flushed by a goroutine, so that the receiving side, which
+// reads the acknowledgement, never blocks on it.
+
+const (
+	// maxRetransmissions is Node's MAX_HANDLE_RETRANSMISSIONS.
+	maxRetransmissions = 3
+	// maxQueueBytes and maxQueueFDs bound the queue; a sender that finds
+	// it full waits until it drains (the acknowledgement arrives).
+	maxQueueBytes = 8 << 20
+	maxQueueFDs   = 64
+	// closeGrace is how long Close waits for the acknowledgement that
+	// lets messages queued behind a handle go out.
+	closeGrace = 2 * time.Second
+)
+
+// outgoing is a message waiting to be written.
+type outgoing struct {
+	line  []byte // the message with its newline
+	fd    int    // a close-on-exec duplicate of the handle, or -1
+	tries int    // retransmissions so far
+}
+
+// busy reports whether a message sent now must wait in the queue. c.smu
+// must be held.
+func (c *Channel) busy() bool {
+	return c.inflight != nil || len(c.queue) > 0 || c.flushing
+}
+
+// waitRoom waits, with c.smu held, until a message of n bytes (with a
+// descriptor when fd) may be sent or queued.
+func (c *Channel) waitRoom(n int, fd bool) error {
+	for {
+		switch {
+		case c.closing.Load():
+			return net.ErrClosed
+		case c.sendErr != nil:
+			return c.sendErr
+		case !c.busy() || len(c.queue) == 0:
+			return nil
+		case c.queued+n <= maxQueueBytes && (!fd || c.queuedFDs < maxQueueFDs):
+			return nil
+		}
+		c.drained.Wait()
+	}
+}
+
+func (c *Channel) enqueue(o outgoing) {
+	c.queue = append(c.queue, o)
+	c.queued += len(o.line)
+	if o.fd >= 0 {
+		c.queuedFDs++
+	}
+}
+
+// send writes msg (a complete line; when bare, its newline is written after
+// it) at once, or queues it behind a handle in flight.
+func (c *Channel) send(msg []byte, bare bool) error {
+	c.smu.Lock()
+	if err := c.waitRoom(len(msg)+1, false); err != nil {
+		c.smu.Unlock()
+		return err
+	}
+	if c.busy() {
+		line := make([]byte, 0, len(msg)+1)
+		line = append(line, msg...)
+		if bare {
+			line = append(line, '\n')
+		}
+		c.enqueue(outgoing{line: line, fd: -1})
+		c.smu.Unlock()
+		return nil
+	}
+	// wmu is taken before smu is released, so that a handle sent by
+	// another goroutine after this message cannot overtake it.
+	c.wmu.Lock()
+	c.smu.Unlock()
+	var err error
+	if bare {
+		bufs := net.Buffers{msg, newline}
+		_, err = bufs.WriteTo(c.conn)
+	} else {
+		_, err = c.conn.Write(msg)
+	}
+	c.wmu.Unlock()
+	return c.writeErr(err)
+}
+
+// sendHandle writes line with the descriptor fd (a duplicate the channel
+// now owns) at once, or queues both behind a handle in flight.
+func (c *Channel) sendHandle(line []byte, fd int) error {
+	c.smu.Lock()
+	if err := c.waitRoom(len(line), true); err != nil {
+		c.smu.Unlock()
+		syscall.Close(fd)
+		return err
+	}
+	if c.busy() {
+		c.enqueue(outgoing{line: append([]byte(nil), line...), fd: fd})
+		c.smu.Unlock()
+		return nil
+	}
+	o := &outgoing{line: append([]byte(nil), line...), fd: fd}
+	c.inflight = o
+	c.wmu.Lock()
+	c.smu.Unlock()
+	err := c.writeMsgLocked(o.line, fd)
+	c.wmu.Unlock()
+	if err != nil {
+		// Not sent: nothing to wait for.
+		c.smu.Lock()
+		if c.inflight == o {
+			c.inflight = nil
+			syscall.Close(fd)
+		}
+		c.startFlush()
+		c.drained.Broadcast()
+		c.smu.Unlock()
+	}
+	return c.writeErr(err)
+}
+
+// writeMsgLocked writes line with fd; c.wmu must be held.
+func (c *Channel) writeMsgLocked(line []byte, fd int) error {
+	n, _, err := c.conn.WriteMsgUnix(line, syscall.UnixRights(fd), nil)
+	if err == nil && n < len(line) {
+		_, err = c.conn.Write(line[n:])
+	}
+	return err
+}
+
+// acknowledged acts on NODE_HANDLE_ACK (ack) or NODE_HANDLE_NACK from the
+// receiver: the handle in flight is released, or sent again; then the
+// queue goes out. An answer when no handle is in flight is ignored.
+func (c *Channel) acknowledged(ack bool) {
+	c.smu.Lock()
+	defer c.smu.Unlock()
+	o := c.inflight
+	if o == nil {
+		return
+	}
+	c.inflight = nil
+	if !ack {
+		if o.tries++; o.tries <= maxRetransmissions {
+			// Retransmitted first, then the rest waits for its answer.
+			c.queue = append([]outgoing{*o}, c.queue...)
+			c.queued += len(o.line)
+			c.queuedFDs++
+		} else {
+			// Node gives up too (SentHandleNotReceivedWarning).
+			syscall.Close(o.fd)
+		}
+	} else {
+		syscall.Close(o.fd)
+	}
+	c.startFlush()
+	c.drained.Broadcast()
+}
+
+// startFlush starts the goroutine that writes the queue, unless it runs or
+// a handle is in flight. c.smu must be held.
+func (c *Channel) startFlush() {
+	if c.flushing || c.inflight != nil || len(c.queue) == 0 || c.closed.Load() {
+		return
+	}
+	c.flushing = true
+	c.bg.Add(1)
+	go c.flush()
+}
+
+// flush writes queued messages in order until the queue is empty or a
+// handle it wrote waits for its acknowledgement. A write error ends the
+// channel's sending: the queue is dropped and every later send returns the
+// error.
+func (c *Channel) flush() {
+	defer c.bg.Done()
+	c.smu.Lock()
+	defer c.smu.Unlock()
+	for !c.closed.Load() && c.sendErr == nil && c.inflight == nil && len(c.queue) > 0 {
+		o := c.queue[0]
+		c.queue[0] = outgoing{}
+		c.queue = c.queue[1:]
+		c.queued -= len(o.line)
+		if o.fd >= 0 {
+			c.queuedFDs--
+			c.inflight = &o
+		}
+		c.drained.Broadcast()
+		c.wmu.Lock()
+		c.smu.Unlock()
+		var err error
+		if o.fd >= 0 {
+			err = c.writeMsgLocked(o.line, o.fd)
+		} else {
+			_, err = c.conn.Write(o.line)
+		}
+		c.wmu.Unlock()
+		c.smu.Lock()
+		if err != nil {
+			c.sendErr = c.writeErr(err)
+			c.dropQueue()
+		}
+	}
+	c.flushing = false
+	c.drained.Broadcast()
+}
+
+// dropQueue closes the descriptors of the queue and of the handle in
+// flight and empties the queue. c.smu must be held.
+func (c *Channel) dropQueue() {
+	if c.inflight != nil {
+		syscall.Close(c.inflight.fd)
+		c.inflight = nil
+	}
+	for _, o := range c.queue {
+		closeFD(o.fd)
+	}
+	c.queue, c.queued, c.queuedFDs = nil, 0, 0
+}
+
+// sendState reports whether messages wait behind a handle, and whether
+// the handle in flight waits for its answer.
+func (c *Channel) sendState() (pending, awaiting bool) {
+	c.smu.Lock()
+	defer c.smu.Unlock()
+	return len(c.queue) > 0 || c.flushing, c.inflight != nil
+}
+
+// drainQueue waits, at most closeGrace, until the messages queued behind a
+// handle have been written, as Node's disconnect() does before it closes
+// the channel. The acknowledgement is read by a Recv in progress, or here
+// when there is none (user messages read here are dropped).
+func (c *Channel) drainQueue() {
+	deadline := time.Now().Add(closeGrace)
+	for time.Now().Before(deadline) {
+		pending, awaiting := c.sendState()
+		if !pending {
+			return
+		}
+		if !awaiting || !c.rmu.TryLock() {
+			// The queue is being written, or a Recv reads the answer.
+			time.Sleep(2 * time.Millisecond)
+			continue
+		}
+		c.conn.SetReadDeadline(deadline)
+		line, _, fd, err := c.recvLine()
+		c.conn.SetReadDeadline(time.Time{})
+		if err == nil {
+			if at, _ := c.fr.v.check(line); at < 0 {
+				if obj, cmd, ok := internal(line); ok {
+					_, fd, _ = c.handleInternal(obj, cmd, fd)
+				}
+			}
+			closeFD(fd)
+		} else if errors.Is(err, os.ErrDeadlineExceeded) {
+			c.fr.err = nil
+		}
+		c.rmu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
