@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spawnkit/spawnkit/childproc"
 	"github.com/spawnkit/spawnkit/ipc"
@@ -18,7 +19,8 @@ import (
 // The protocol between a Pool and its workers, one JSON object per message:
 //
 //	worker → pool  {"ready":true}                 once, when the worker can take tasks
-//	pool → worker  {"id":N,"task":T}              run the handler on T
+//	pool → worker  {"id":N,"task":T,"deadline":D} run the handler on T; D (Unix ns, optional) is the TaskTimeout deadline
+//	worker → pool  {"id":N,"started":true}        the worker took task N (sent before the handler runs)
 //	pool → worker  {"id":N,"cancel":true}         cancel the ctx of task N
 //	worker → pool  {"id":N,"result":R}            the handler returned R, nil
 //	worker → pool  {"id":N,"error":"msg"}         the handler returned an error
@@ -27,16 +29,18 @@ import (
 // worker. A worker stops when the pool closes the channel.
 
 type request struct {
-	ID     uint64      `json:"id"`
-	Task   ipc.Message `json:"task,omitempty"`
-	Cancel bool        `json:"cancel,omitempty"`
+	ID       uint64      `json:"id"`
+	Task     ipc.Message `json:"task,omitempty"`
+	Deadline int64       `json:"deadline,omitempty"` // Unix nanoseconds; 0 = none
+	Cancel   bool        `json:"cancel,omitempty"`
 }
 
 type reply struct {
-	Ready  bool        `json:"ready,omitempty"`
-	ID     uint64      `json:"id,omitempty"`
-	Result ipc.Message `json:"result,omitempty"`
-	Error  *string     `json:"error,omitempty"`
+	Ready   bool        `json:"ready,omitempty"`
+	ID      uint64      `json:"id,omitempty"`
+	Started bool        `json:"started,omitempty"`
+	Result  ipc.Message `json:"result,omitempty"`
+	Error   *string     `json:"error,omitempty"`
 }
 
 // Handler runs one task in a worker process. task is the JSON value given to
@@ -44,7 +48,9 @@ type reply struct {
 // json.RawMessage is sent as is) and becomes Submit's result; a returned
 // error becomes Submit's *[TaskError], carrying err.Error(). ctx is cancelled
 // when the caller of Submit gives up (its ctx ends) and when the worker is
-// asked to stop by a signal.
+// asked to stop by a signal; with Options.TaskTimeout, ctx carries its
+// deadline (ctx.Deadline), at which the pool kills the worker if the
+// handler has not returned.
 type Handler func(ctx context.Context, task ipc.Message) (any, error)
 
 // Register makes fn the task handler of role: a process forked by [New] with
@@ -154,7 +160,15 @@ func serve(ctx context.Context, parent *ipc.Channel, fn Handler) error {
 				parent.Send(reply{ID: r.req.ID, Error: &msg})
 				continue
 			}
+			// The pool learns that the task was taken before it runs: a
+			// worker that dies before this reply never ran it.
+			if err := parent.Send(reply{ID: r.req.ID, Started: true}); err != nil {
+				return fmt.Errorf("pool worker: %w", err)
+			}
 			tctx, cancel := context.WithCancel(ctx)
+			if r.req.Deadline > 0 {
+				tctx, cancel = context.WithDeadline(ctx, time.Unix(0, r.req.Deadline))
+			}
 			cur = &running{id: r.req.ID, cancel: cancel}
 			go run(tctx, fn, r.req, done)
 		}

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -73,6 +75,19 @@ func ops(ctx context.Context, task ipc.Message) (any, error) {
 		select {}
 	case "hang": // ignores ctx
 		select {}
+	case "treehang": // starts `sleep 1000` (in a session of its own when N is 1), writes its pid to Marker, ignores ctx
+		cmd := exec.Command("sleep", "1000")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: o.N == 1}
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(o.Marker, []byte(strconv.Itoa(cmd.Process.Pid)), 0o600); err != nil {
+			return nil, err
+		}
+		select {}
+	case "deadline":
+		dl, ok := ctx.Deadline()
+		return map[string]any{"ok": ok, "ms": time.Until(dl).Milliseconds()}, nil
 	case "gate":
 		if _, err := os.ReadFile(o.Release); err != nil {
 			return nil, err

@@ -437,6 +437,22 @@ func (w *worker) kill() {
 	w.cancel()
 }
 
+// ended reports, without blocking, whether w's process is known to have
+// ended: its exit, the end of its channel or its last event is among the
+// events delivered so far. The other events of an idle worker are dropped.
+func (w *worker) ended() bool {
+	for {
+		select {
+		case ev, ok := <-w.events:
+			if !ok || ev.Kind == childproc.EventExit || ev.Kind == childproc.EventDisconnect || ev.Kind == childproc.EventClose {
+				return true
+			}
+		default:
+			return false
+		}
+	}
+}
+
 // supervise runs the tasks of one worker slot until the queue is closed and
 // empty, replacing the worker whenever it dies.
 func (p *Pool) supervise(slot int, w *worker) {
@@ -490,6 +506,15 @@ func (p *Pool) runTask(slot int, w *worker, t *task) *worker {
 		if p.aborted() {
 			t.finish(nil, p.abortE)
 			return w
+		}
+		if w != nil && w.ended() {
+			// It died while idle and the supervisor has not seen it yet:
+			// never hand it the task.
+			w.kill()
+			p.reap(slot, w)
+			code, sig := exitStatus(w.proc.Wait())
+			p.logCrashed(slot, w.proc.Pid, code, sig, nil)
+			w = nil
 		}
 		if w == nil {
 			var err error
@@ -551,7 +576,13 @@ func (p *Pool) exec(slot int, w *worker, t *task) (ipc.Message, execState, error
 	// Busy before the send: the worker may start the task before Send returns.
 	p.busy.Add(1)
 	defer p.busy.Add(-1)
-	if err := w.proc.Send(request{ID: id, Task: t.payload}); err != nil {
+	req := request{ID: id, Task: t.payload}
+	var deadline time.Time
+	if p.opts.TaskTimeout > 0 {
+		deadline = time.Now().Add(p.opts.TaskTimeout)
+		req.Deadline = deadline.UnixNano()
+	}
+	if err := w.proc.Send(req); err != nil {
 		if errors.Is(err, ipc.ErrTooLarge) {
 			return nil, alive, fmt.Errorf("pool: send task: %w", err)
 		}
@@ -559,14 +590,15 @@ func (p *Pool) exec(slot int, w *worker, t *task) (ipc.Message, execState, error
 	}
 
 	var timeout <-chan time.Time
-	if p.opts.TaskTimeout > 0 {
-		tm := time.NewTimer(p.opts.TaskTimeout)
+	if !deadline.IsZero() {
+		tm := time.NewTimer(time.Until(deadline))
 		defer tm.Stop()
 		timeout = tm.C
 	}
 	callerGone, abort := t.ctx.Done(), p.abort
 	var killedFor error // ErrTaskTimeout or the abort error
 	var last childproc.Event
+	started := false // the worker said it took the task
 	for dying := false; !dying; {
 		select {
 		case ev, ok := <-w.events:
@@ -579,6 +611,10 @@ func (p *Pool) exec(slot int, w *worker, t *task) (ipc.Message, execState, error
 			}
 			var r reply
 			if ev.Message.Decode(&r) != nil || r.ID != id {
+				continue
+			}
+			if r.Started {
+				started = true
 				continue
 			}
 			if r.Error != nil {
@@ -605,6 +641,10 @@ func (p *Pool) exec(slot int, w *worker, t *task) (ipc.Message, execState, error
 	}
 	p.reap(slot, w)
 	switch {
+	case killedFor == nil && !started && !t.finished():
+		// The worker died before it took the task (it was dying while
+		// idle when the task was sent): the task never ran.
+		return nil, unsent, fmt.Errorf("pool: worker pid %d (role %s) died before it took the task", w.proc.Pid, p.role)
 	case killedFor == nil || killedFor == ErrTaskTimeout:
 		if killedFor == nil {
 			killedFor = ErrWorkerCrashed

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -457,4 +458,60 @@ func TestNewCtxEndsBeforeReady(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	requireNoChildren(t)
+}
+
+func TestTaskTimeoutKillsWhatTheTaskStarted(t *testing.T) {
+	// The worker's whole tree is killed, walked before the worker dies, so
+	// a grandchild is found even when it left the worker's session.
+	p := newPool(t, pool.Options{Workers: 1, TaskTimeout: 4 * time.Second})
+	for i := range 4 {
+		setsid := i % 2
+		marker := filepath.Join(t.TempDir(), "pid")
+		_, err := p.Submit(context.Background(), op{Op: "treehang", N: setsid, Marker: marker})
+		require.ErrorIs(t, err, pool.ErrTaskTimeout)
+		b, err := os.ReadFile(marker)
+		require.NoError(t, err, "the task started its grandchild")
+		pid, err := strconv.Atoi(string(b))
+		require.NoError(t, err)
+		t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+		require.Eventually(t, func() bool { return !testkit.Alive(pid) }, 10*time.Second, 10*time.Millisecond,
+			"run %d (setsid %d): grandchild %d survived its worker's TaskTimeout kill", i, setsid, pid)
+	}
+	closePool(t, p)
+}
+
+func TestHandlerCtxCarriesTaskTimeoutDeadline(t *testing.T) {
+	var r struct {
+		OK bool  `json:"ok"`
+		MS int64 `json:"ms"`
+	}
+	p := newPool(t, pool.Options{Workers: 1, TaskTimeout: 30 * time.Second})
+	m, err := p.Submit(context.Background(), op{Op: "deadline"})
+	require.NoError(t, err)
+	require.NoError(t, m.Decode(&r))
+	assert.True(t, r.OK, "ctx has a deadline")
+	assert.Greater(t, r.MS, int64(0))
+	assert.LessOrEqual(t, r.MS, int64(30000))
+	closePool(t, p)
+
+	p = newPool(t, pool.Options{Workers: 1})
+	m, err = p.Submit(context.Background(), op{Op: "deadline"})
+	require.NoError(t, err)
+	require.NoError(t, m.Decode(&r))
+	assert.False(t, r.OK, "no TaskTimeout, no deadline")
+	closePool(t, p)
+}
+
+func TestWorkerDeadWhileIdleNeverGetsATask(t *testing.T) {
+	// A worker killed while idle, with a task submitted at once: the task
+	// runs on a new worker (no Retry needed), never fails with the dead one.
+	p := newPool(t, pool.Options{Workers: 1, Child: &childproc.Options{Stderr: childproc.Ignore}})
+	for i := range 10 {
+		pid := pidOf(t, p)
+		require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
+		m, err := p.Submit(context.Background(), op{Op: "pid"})
+		require.NoError(t, err, "run %d", i)
+		assert.NotEqual(t, pid, decodeInt(t, m), "run %d: ran on the killed worker", i)
+	}
+	closePool(t, p)
 }
