@@ -17,6 +17,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/spawnkit/spawnkit/internal/iox"
+	"github.com/spawnkit/spawnkit/ipc"
 	"github.com/spawnkit/spawnkit/shell"
 )
 
@@ -89,7 +90,7 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 		if err := s.openIPC(); err != nil {
 			return nil, fmt.Errorf("childproc: spawn %s: %w", name, err)
 		}
-		ipcEnv = []string{"NODE_CHANNEL_FD=3", "NODE_CHANNEL_SERIALIZATION_MODE=json"}
+		ipcEnv = ipc.ChildEnv(ipc.ChildFD) // s.ipcChild is the first file after stdio
 	}
 	env := o.environ(ipcEnv...)
 

@@ -165,9 +165,8 @@ func (p *Primary) spawn(s *slot, current bool) (*child, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: start worker %d: %w", id, err)
 	}
-	env := append(slices.Clone(p.cfg.ExtraEnv),
-		workerEnv+"="+strconv.Itoa(id)+":"+strconv.Itoa(s.index),
-		"NODE_CHANNEL_FD=3", "NODE_CHANNEL_SERIALIZATION_MODE=json")
+	env := append(slices.Clone(p.cfg.ExtraEnv), workerEnv+"="+strconv.Itoa(id)+":"+strconv.Itoa(s.index))
+	env = append(env, ipc.ChildEnv(ipc.ChildFD)...) // childEnd is ExtraFiles[0]: descriptor 3
 	kctx, kill := context.WithCancel(context.Background())
 	proc, err := childproc.Spawn(kctx, p.exe, p.cfg.Args, &childproc.Options{
 		ExtraEnv:   env,

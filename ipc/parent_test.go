@@ -80,3 +80,9 @@ func TestFromParentNoParent(t *testing.T) {
 	_, err := FromParent()
 	assert.ErrorIs(t, err, ErrNoParent)
 }
+
+func TestChildEnv(t *testing.T) {
+	assert.Equal(t, []string{"NODE_CHANNEL_FD=3", "NODE_CHANNEL_SERIALIZATION_MODE=json"}, ChildEnv(ChildFD))
+	assert.Equal(t, []string{"NODE_CHANNEL_FD=7", "NODE_CHANNEL_SERIALIZATION_MODE=json"}, ChildEnv(7))
+	assert.Panics(t, func() { ChildEnv(-1) })
+}
