@@ -81,6 +81,29 @@ var scenarios = map[string]func(ctx context.Context, w *cluster.Worker) error{
 		})
 		return cluster.Serve(ctx, &http.Server{Handler: mux}, ln)
 	},
+	// unlisten serves GET / with "pid=P" until the primary sends it
+	// "unlisten": then it closes its listener, answers "closed", and keeps
+	// running without listening.
+	"unlisten": func(ctx context.Context, w *cluster.Worker) error {
+		ln, err := w.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		go func() {
+			for m := range w.Messages() {
+				if string(m) == `"unlisten"` {
+					ln.Close()
+					w.Send("closed")
+				}
+			}
+		}()
+		srv := &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(rw, "pid=%d\n", os.Getpid())
+		})}
+		go srv.Serve(ln)
+		<-ctx.Done()
+		return srv.Close()
+	},
 	// crash dies at once, as a broken worker does.
 	"crash": func(ctx context.Context, w *cluster.Worker) error {
 		return errors.New("crashing on purpose")

@@ -23,6 +23,8 @@ const (
 	opListening = "listening" // Listen succeeded at Addr
 	opReady     = "ready"     // Worker.Ready
 	opPong      = "pong"      // answer to opPing, Seq
+	opUnlisten  = "unlisten"  // Sticky: the listener for Socket closed: pass no more connections
+	opConnBack  = "conn-back" // Sticky: a connection for Socket (with SendFile) that came after its listener closed
 	// primary → worker
 	opPing        = "ping"         // Seq
 	opListenReply = "listen-reply" // Seq; the socket (with SendFile), or Addr (ReusePort) or Err

@@ -31,6 +31,18 @@ type sockets struct {
 	closed    bool
 }
 
+// byID returns the socket with that id, or nil.
+func (t *sockets) byID(id int) *socket {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, s := range t.list {
+		if s.id == id {
+			return s
+		}
+	}
+	return nil
+}
+
 // get returns the socket for network and address: the one opened for the
 // same request before, an inherited one bound to that address, or a new
 // one.

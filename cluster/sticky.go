@@ -76,6 +76,26 @@ func (p *Primary) dispatch(s *socket, c net.Conn) {
 	}
 }
 
+// redispatch passes on a connection a worker handed back because its
+// listener had closed; f is closed.
+func (p *Primary) redispatch(id int, f *os.File) {
+	s := p.socks.byID(id)
+	c, err := net.FileConn(f)
+	f.Close()
+	if err != nil {
+		return
+	}
+	if s == nil {
+		c.Close()
+		return
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.dispatch(s, c)
+	}()
+}
+
 // routable returns the workers that take connections of socket s, in
 // the order to try: the newest ready and not stopping worker of each slot,
 // starting with slot first.
@@ -141,19 +161,19 @@ func (l *stickyListener) Accept() (net.Conn, error) {
 	}
 }
 
-// push queues c, waiting while the queue is full; after Close it closes c
-// instead.
-func (l *stickyListener) push(c net.Conn) {
+// push queues c, waiting while the queue is full; after Close it takes
+// nothing and reports false.
+func (l *stickyListener) push(c net.Conn) bool {
 	select {
 	case <-l.closed:
-		c.Close()
-		return
+		return false
 	default:
 	}
 	select {
 	case l.conns <- c:
+		return true
 	case <-l.closed:
-		c.Close()
+		return false
 	}
 }
 

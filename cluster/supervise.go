@@ -17,7 +17,7 @@ func (p *Primary) read(w *child) {
 	defer p.wg.Done()
 	defer close(w.readerDone)
 	for {
-		m, err := w.ch.Recv()
+		m, f, err := w.ch.RecvFile()
 		if err != nil {
 			if errors.As(err, new(*ipc.SyntaxError)) {
 				continue
@@ -26,7 +26,14 @@ func (p *Primary) read(w *child) {
 		}
 		var env envelope
 		if m.Decode(&env) != nil {
+			env.Op = ""
+		}
+		if env.Op == opConnBack && f != nil {
+			p.redispatch(env.Socket, f)
 			continue
+		}
+		if f != nil {
+			f.Close()
 		}
 		switch env.Op {
 		case opOnline:
@@ -44,7 +51,18 @@ func (p *Primary) read(w *child) {
 			w.lastPong = time.Now()
 			w.mu.Unlock()
 		case opListen:
-			p.handleListen(w, env)
+			// Not on this goroutine: the reply may wait for the
+			// acknowledgement of a handle in flight, which this
+			// goroutine reads.
+			p.wg.Add(1)
+			go func() {
+				defer p.wg.Done()
+				p.handleListen(w, env)
+			}()
+		case opUnlisten:
+			w.mu.Lock()
+			delete(w.sockets, env.Socket)
+			w.mu.Unlock()
 		case opListening:
 			p.emit(Event{Kind: EventListening, Worker: w.info, Addr: env.Addr})
 			if !p.cfg.ManualReady {

@@ -143,6 +143,9 @@ func (w *Worker) Listen(network, address string) (net.Listener, error) {
 				delete(w.sticky, id)
 			}
 			w.mu.Unlock()
+			// The primary stops passing connections for it; those
+			// already on their way are handed back (see receive).
+			w.ch.Send(envelope{Op: opUnlisten, Socket: id})
 		})
 		w.mu.Lock()
 		if w.sticky == nil {
@@ -258,10 +261,19 @@ func (w *Worker) receive() {
 			w.mu.Lock()
 			l := w.sticky[env.Socket]
 			w.mu.Unlock()
-			if l != nil && f != nil {
-				if c, err := net.FileConn(f); err == nil {
-					l.push(c)
+			if f == nil {
+				break
+			}
+			if l != nil {
+				if c, err := net.FileConn(f); err == nil && !l.push(c) {
+					c.Close()
+					l = nil
 				}
+			}
+			if l == nil {
+				// Its listener was closed: back to the primary, which
+				// passes it to another worker.
+				w.ch.SendFile(envelope{Op: opConnBack, Socket: env.Socket}, f)
 			}
 		}
 		if f != nil {
