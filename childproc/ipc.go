@@ -42,6 +42,15 @@ func (p *Process) Send(v any) error {
 // from [ipc.Channel.RecvFile] (a Node child gets it as the handle of its
 // 'message' event). f stays the caller's; it may be closed once SendFile
 // returns. Errors are as for Send.
+//
+// As in Node, one handle is in flight at a time: until the child
+// acknowledges it (which it does before its program sees the message),
+// later Send and SendFile calls queue their message and return nil at
+// once, and the queue goes out in order when the acknowledgement arrives.
+// The acknowledgement is read with the child's messages: while Events is
+// not read and the child's messages fill the buffer, it waits too, and
+// past 8 MiB or 64 descriptors queued, Send and SendFile block (see
+// [ipc.Channel.SendFile]).
 func (p *Process) SendFile(v any, f *os.File) error {
 	s := p.channel
 	if s == nil {
