@@ -1,9 +1,7 @@
 package ipc
 
 import (
-	"errors"
 	"net"
-	"os"
 	"syscall"
 	"time"
 )
@@ -257,6 +255,8 @@ func (c *Channel) drainQueue() {
 			time.Sleep(2 * time.Millisecond)
 			continue
 		}
+		// Close closes the socket next: the deadline set here (which
+		// replaces one set with SetReadDeadline) never outlives it.
 		c.conn.SetReadDeadline(deadline)
 		line, _, fd, err := c.recvLine()
 		c.conn.SetReadDeadline(time.Time{})
@@ -267,8 +267,6 @@ func (c *Channel) drainQueue() {
 				}
 			}
 			closeFD(fd)
-		} else if errors.Is(err, os.ErrDeadlineExceeded) {
-			c.fr.err = nil
 		}
 		c.rmu.Unlock()
 		if err != nil {
