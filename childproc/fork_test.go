@@ -187,3 +187,25 @@ func TestForkUnreadMessagesDoNotLeakAfterCancel(t *testing.T) {
 	// Nobody reads Events; goleak in TestMain checks nothing is left.
 	time.Sleep(50 * time.Millisecond)
 }
+
+// TestDisconnectComesBeforeTheExitItCauses disconnects children that exit
+// as soon as they see the close: EventDisconnect is queued before the
+// channel closes, so it always precedes that EventExit, as in Node (the
+// order once came out reversed under -race: TestSpawnNodeChildWithIPC).
+func TestDisconnectComesBeforeTheExitItCauses(t *testing.T) {
+	for _, recv := range []bool{false, true} {
+		t.Run(fmt.Sprintf("IPCRecv=%v", recv), func(t *testing.T) {
+			for range 5 {
+				p, err := childproc.Fork(context.Background(), "echo", nil, &childproc.Options{IPCRecv: recv})
+				require.NoError(t, err)
+				require.NoError(t, p.Disconnect())
+				var got []string
+				for ev := range p.Events() {
+					got = append(got, ev.String())
+				}
+				require.Equal(t, []string{"spawn", "disconnect", "exit(code=0)", "close(code=0)"}, got)
+				require.NoError(t, p.Wait())
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"time"
 
 	"github.com/spawnkit/spawnkit/ipc"
 )
@@ -79,10 +80,12 @@ func (p *Process) sendErr(err error) error {
 }
 
 // Disconnect closes the IPC channel: the child sees its end close (Node's
-// 'disconnect' event) and [EventDisconnect] follows. Messages already
-// received stay in Events; those the child sends later are dropped. It
-// returns [ErrNoChannel] without IPC and [ErrDisconnected] when the channel was
-// already closed. It never waits for Events to be read.
+// 'disconnect' event). [EventDisconnect] is queued before the channel is
+// closed, so it comes before the EventExit of a child that exits because
+// of the close, as in Node. Messages already received stay in Events;
+// those the child sends later are dropped. It returns [ErrNoChannel]
+// without IPC and [ErrDisconnected] when the channel was already closed.
+// It never waits for Events to be read.
 func (p *Process) Disconnect() error {
 	s := p.channel
 	if s == nil {
@@ -91,11 +94,19 @@ func (p *Process) Disconnect() error {
 	if !s.markGone() {
 		return ErrDisconnected
 	}
-	err := s.ch.Close()
 	if s.direct {
 		s.endDirect()
+		return s.ch.Close()
 	}
-	return err
+	// Stop the reader without closing the socket: it queues EventDisconnect
+	// and only then closes the channel. It does not wait for room in
+	// Events once the channel is gone, and a past read deadline makes its
+	// receive return at once, so this wait is short.
+	if err := s.ch.SetReadDeadline(time.Unix(1, 0)); err != nil {
+		s.ch.Close()
+	}
+	<-s.done
+	return nil
 }
 
 // Connected reports whether the IPC channel is open: false without IPC,
@@ -165,8 +176,8 @@ func readMessages(s *ipcState, q *eventQueue, command string, exited, ctxDone <-
 		}
 	}
 	s.markGone()
+	q.push(Event{Kind: EventDisconnect}) // before the child can see the close
 	s.ch.Close()
-	q.push(Event{Kind: EventDisconnect})
 }
 
 // isClosed reports whether c is closed; a nil c never is.

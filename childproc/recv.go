@@ -108,7 +108,8 @@ func (p *Process) RecvFile(ctx context.Context) (ipc.Message, *os.File, error) {
 }
 
 // endDirect delivers EventDisconnect and marks the reading done, once, for
-// a channel read with Recv; the channel is already closed.
+// a channel read with Recv; the caller closes the channel (Disconnect does
+// it after, so that the event comes before the EventExit the close causes).
 func (s *ipcState) endDirect() {
 	s.ended.Do(func() {
 		s.markGone()
