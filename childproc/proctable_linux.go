@@ -3,10 +3,8 @@
 package childproc
 
 import (
-	"bytes"
 	"os"
 	"strconv"
-	"syscall"
 )
 
 // Under the spawnkit_portable build tag, Linux runs the tree code of the
@@ -33,7 +31,7 @@ func readProcTable() ([]procEntry, error) {
 		if err != nil {
 			continue
 		}
-		if e, ok := readStat(pid, buf); ok {
+		if e, ok := procEntryOf(pid, buf); ok {
 			table = append(table, e)
 		}
 	}
@@ -42,37 +40,14 @@ func readProcTable() ([]procEntry, error) {
 
 // lookupProc reads the entry of one process.
 func lookupProc(pid int) (procEntry, bool) {
-	return readStat(pid, make([]byte, 1024))
+	return procEntryOf(pid, make([]byte, 1024))
 }
 
-// readStat parses /proc/PID/stat into buf; ok is false if pid is gone.
-func readStat(pid int, buf []byte) (e procEntry, ok bool) {
-	fd, err := syscall.Open("/proc/"+strconv.Itoa(pid)+"/stat", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return e, false
+// procEntryOf reads the entry of pid from /proc/PID/stat into buf.
+func procEntryOf(pid int, buf []byte) (procEntry, bool) {
+	st, ok := readStat(pid, buf)
+	if !ok || !st.hasStart {
+		return procEntry{}, false
 	}
-	n, _ := syscall.Read(fd, buf)
-	syscall.Close(fd)
-	if n <= 0 {
-		return e, false
-	}
-	// "pid (comm) state ppid pgrp session tty_nr tpgid flags minflt
-	// cminflt majflt cmajflt utime stime cutime cstime priority nice
-	// num_threads itrealvalue starttime ..." where comm may hold spaces
-	// and parentheses.
-	stat := buf[:n]
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 {
-		return e, false
-	}
-	fields := bytes.Fields(stat[i+1:])
-	if len(fields) < 20 || len(fields[0]) != 1 {
-		return e, false
-	}
-	e.pid = pid
-	e.zombie = fields[0][0] == 'Z' || fields[0][0] == 'X'
-	e.ppid, _ = strconv.Atoi(string(fields[1]))
-	e.pgid, _ = strconv.Atoi(string(fields[2]))
-	e.start, _ = strconv.ParseInt(string(fields[19]), 10, 64)
-	return e, true
+	return procEntry{pid: pid, ppid: st.ppid, pgid: st.pgid, start: st.start, zombie: !st.running()}, true
 }

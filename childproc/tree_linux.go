@@ -3,7 +3,6 @@
 package childproc
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"strconv"
@@ -135,39 +134,4 @@ func procPids() []int {
 		}
 	}
 	return pids
-}
-
-// procStat is what tree needs of /proc/PID/stat.
-type procStat struct {
-	state      byte
-	ppid, pgid int
-}
-
-func (s procStat) running() bool { return s.state != 'Z' && s.state != 'X' }
-
-// readStat parses /proc/PID/stat into buf; ok is false if pid is gone.
-func readStat(pid int, buf []byte) (st procStat, ok bool) {
-	fd, err := syscall.Open("/proc/"+strconv.Itoa(pid)+"/stat", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return st, false
-	}
-	n, _ := syscall.Read(fd, buf)
-	syscall.Close(fd)
-	if n <= 0 {
-		return st, false
-	}
-	// "pid (comm) state ppid pgrp ..." where comm may hold spaces and parentheses.
-	stat := buf[:n]
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 {
-		return st, false
-	}
-	fields := bytes.Fields(stat[i+1:])
-	if len(fields) < 3 || len(fields[0]) != 1 {
-		return st, false
-	}
-	st.state = fields[0][0]
-	st.ppid, _ = strconv.Atoi(string(fields[1]))
-	st.pgid, _ = strconv.Atoi(string(fields[2]))
-	return st, true
 }
