@@ -625,39 +625,54 @@ func TestChildOutlivesTheThreadThatStartedIt(t *testing.T) {
 	// child exits, and Go ends a thread whose goroutine returns while
 	// locked to it. Spawning from such a goroutine must not kill the child.
 	type started struct {
-		p   *childproc.Process
-		tid int
-		err error
+		p      *childproc.Process
+		tid    int
+		err    error
+		onMain bool
 	}
-	// Keep this goroutine's thread, so the next one runs on another.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	// Go never ends the main thread, so the spawn must run on another one.
+	// A goroutine that locks the main thread and stays there keeps every
+	// other goroutine off it: if the first try lands on the main thread it
+	// parks there, and the second cannot land on it.
+	release := make(chan struct{})
+	defer close(release)
 	var s started
-	for range 50 {
+	for range 2 {
 		ch := make(chan started, 1)
 		go func() {
 			runtime.LockOSThread()
 			tid := gettid()
 			if tid == os.Getpid() {
-				// The main thread is never ended; try another goroutine.
+				ch <- started{onMain: true}
+				<-release
 				runtime.UnlockOSThread()
-				ch <- started{}
 				return
 			}
 			p, err := childproc.Spawn(context.Background(), "sleep", []string{"30"}, &childproc.Options{Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Ignore})
-			ch <- started{p, tid, err}
+			ch <- started{p: p, tid: tid, err: err}
 			// Return while locked: the runtime ends this thread.
 		}()
-		if s = <-ch; s.tid != 0 {
+		if s = <-ch; !s.onMain {
 			break
 		}
 	}
-	require.NotZero(t, s.tid, "no goroutine ran on a thread other than the main one")
+	require.False(t, s.onMain, "a goroutine landed on the main thread while another held it locked")
 	require.NoError(t, s.err)
 	require.Eventually(t, func() bool {
 		_, err := os.Stat("/proc/self/task/" + strconv.Itoa(s.tid))
 		return errors.Is(err, fs.ErrNotExist)
-	}, 5*time.Second, 10*time.Millisecond, "the thread that started the child exited")
+	}, time.Minute, 10*time.Millisecond, "the thread that started the child exited")
+	// The kernel sends the parent-death signal while the thread exits,
+	// before its /proc entry goes: by now the child is dead, dying, or has
+	// the signal pending if the guarantee is broken.
+	assert.True(t, testkit.Alive(s.p.Pid), "the child is still running")
+	status, err := os.ReadFile("/proc/" + strconv.Itoa(s.p.Pid) + "/status")
+	require.NoError(t, err)
+	for line := range strings.Lines(string(status)) {
+		if k, v, ok := strings.Cut(line, ":"); ok && (k == "SigPnd" || k == "ShdPnd") {
+			assert.Equal(t, "0000000000000000", strings.TrimSpace(v), "the child has a signal pending (%s)", k)
+		}
+	}
 	time.Sleep(100 * time.Millisecond)
 	assert.True(t, testkit.Alive(s.p.Pid), "the child is still running")
 	require.NoError(t, s.p.Kill())
