@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"errors"
-	"github.com/spawnkit/spawnkit/internal/testkit"
 	"math"
 	"os"
 	"strings"
@@ -79,11 +78,5 @@ func TestPercentile(t *testing.T) {
 	}
 	if p := Percentile(ds[:1], 99); p != 1 {
 		t.Errorf("p99 of one = %v", p)
-	}
-}
-
-func TestPeakRSS(t *testing.T) {
-	if testkit.PeakRSS() <= 0 {
-		t.Skip("no VmHWM in /proc/self/status")
 	}
 }
