@@ -50,11 +50,17 @@ func (e *WorkerError) Error() string {
 	} else {
 		fmt.Fprintf(&b, "pool: worker pid %d (role %s) crashed while running a task: ", e.Pid, e.Role)
 	}
-	b.WriteString(childproc.ExitStatus{Code: e.ExitCode, Signal: e.Signal}.String())
+	b.WriteString(e.Status().String())
 	if e.Attempt > 1 {
 		fmt.Fprintf(&b, " (attempt %d)", e.Attempt)
 	}
 	return b.String()
+}
+
+// Status returns the worker's exit code and signal as a
+// [childproc.ExitStatus].
+func (e *WorkerError) Status() childproc.ExitStatus {
+	return childproc.ExitStatus{Code: e.ExitCode, Signal: e.Signal}
 }
 
 // Unwrap returns Err, so errors.Is matches [ErrWorkerCrashed] or

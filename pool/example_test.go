@@ -38,7 +38,7 @@ func init() {
 
 func Example() {
 	ctx := context.Background()
-	p, err := pool.New(ctx, "example.sum", pool.Options{Workers: 2, Queue: 4})
+	p, err := pool.New(ctx, "example.sum", &pool.Options{Workers: 2, Queue: 4})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -80,7 +80,7 @@ func ExampleOptions_logger() {
 		},
 	}))
 	ctx := context.Background()
-	p, err := pool.New(ctx, "example.exit", pool.Options{Workers: 1, Logger: logger})
+	p, err := pool.New(ctx, "example.exit", &pool.Options{Workers: 1, Logger: logger})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -3,9 +3,6 @@ package pool
 import (
 	"context"
 	"log/slog"
-	"syscall"
-
-	"github.com/spawnkit/spawnkit/childproc"
 )
 
 // logStarted writes "worker started"; why is "start" (New) or "restart".
@@ -24,14 +21,15 @@ func (p *Pool) logStartFailed(slot int, err error) {
 	}
 }
 
-// logCrashed writes "worker crashed"; err is the task's *WorkerError, or
-// nil when the worker died idle.
-func (p *Pool) logCrashed(slot, pid, code int, sig syscall.Signal, err error) {
+// logCrashed writes "worker crashed" for w, which reap has waited for; err
+// is the task's *WorkerError, or nil when the worker died idle.
+func (p *Pool) logCrashed(slot int, w *worker, err error) {
 	l := p.opts.Logger
 	if l == nil {
 		return
 	}
-	attrs := []slog.Attr{slog.String("role", p.role), slog.Int("slot", slot), slog.Int("pid", pid), childproc.ExitStatus{Code: code, Signal: sig}.Attr()}
+	st, _ := w.proc.ExitStatus()
+	attrs := []slog.Attr{slog.String("role", p.role), slog.Int("slot", slot), slog.Int("pid", w.proc.Pid), st.Attr()}
 	if err != nil {
 		attrs = append(attrs, slog.Any("err", err))
 	}

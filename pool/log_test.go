@@ -37,7 +37,7 @@ func started(slot, pid int, why string) map[string]any {
 func TestLoggerWorkerStartsCrashesAndRestarts(t *testing.T) {
 	ctx := context.Background()
 	var rec testkit.LogRecorder
-	p, err := pool.New(ctx, testRole, pool.Options{Workers: 1, TaskTimeout: 200 * time.Millisecond, Logger: rec.Logger()})
+	p, err := pool.New(ctx, testRole, &pool.Options{Workers: 1, TaskTimeout: 200 * time.Millisecond, Logger: rec.Logger()})
 	require.NoError(t, err)
 	first := p.Stats().Pids[0]
 	assert.Equal(t, []map[string]any{started(0, first, "start")}, rec.Records(t))
@@ -84,7 +84,7 @@ func TestLoggerWorkerStartsCrashesAndRestarts(t *testing.T) {
 
 func TestLoggerWorkerStartFailed(t *testing.T) {
 	var rec testkit.LogRecorder
-	_, err := pool.New(context.Background(), "pool-test.not-registered", pool.Options{
+	_, err := pool.New(context.Background(), "pool-test.not-registered", &pool.Options{
 		Workers: 1, Logger: rec.Logger(), Child: &childproc.Options{Stderr: childproc.Ignore},
 	})
 	require.Error(t, err)

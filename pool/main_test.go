@@ -64,6 +64,8 @@ func ops(ctx context.Context, task ipc.Message) (any, error) {
 		return o.N * o.N, nil
 	case "pid":
 		return os.Getpid(), nil
+	case "getenv":
+		return os.Getenv(o.Msg), nil
 	case "fail":
 		return nil, errors.New(o.Msg)
 	case "exit":

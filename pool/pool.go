@@ -27,7 +27,7 @@
 //		if childproc.Init() {
 //			return
 //		}
-//		p, err := pool.New(ctx, "sum", pool.Options{Workers: 4})
+//		p, err := pool.New(ctx, "sum", &pool.Options{Workers: 4})
 //		...
 //		res, err := p.Submit(ctx, 1_000_000)
 //		...
@@ -37,6 +37,14 @@
 // Each worker runs one task at a time. Tasks and results travel over the
 // childproc IPC channel (Node's JSON wire format) wrapped in a small envelope
 // that carries a task id.
+//
+// Options follow the rule of every spawnkit package: they are passed by
+// pointer, nil means all defaults, and New copies what it needs (the slices
+// of Options.Child included) and neither modifies nor keeps the caller's
+// struct, so changing it after New returns has no effect on the pool. A zero
+// duration or limit is the documented default, a negative one means "no
+// limit" where that has a meaning and is an error naming the field where it
+// has not.
 package pool
 
 import (
@@ -46,32 +54,39 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/spawnkit/spawnkit/childproc"
 	"github.com/spawnkit/spawnkit/ipc"
 )
 
-// Options configure a [Pool]. The zero value is usable: one worker per CPU, no
-// queue beyond the workers themselves, no timeout, no retry.
+// Options configure a [Pool]; [New] takes them by pointer, nil meaning all
+// defaults (one worker per CPU, no queue beyond the workers themselves, no
+// timeout, no retry), copies them and never modifies or keeps them; a zero
+// field is its default, and a negative one means "no limit" or, where that
+// has no meaning, is an error from New naming the field.
 type Options struct {
 	// Workers is the number of worker processes; 0 means runtime.NumCPU().
+	// A negative Workers is an error from New.
 	Workers int
 
 	// Queue is how many submitted tasks may wait for a free worker. When
 	// every worker is busy and Queue tasks are waiting, Submit blocks until
 	// one is taken (or its ctx ends). 0 means Submit waits until a worker
-	// takes its task.
+	// takes its task. A negative Queue is an error from New: an unbounded
+	// queue would hold any number of tasks in memory, and Submit blocking
+	// is how the pool pushes back on its callers.
 	Queue int
 
 	// TaskTimeout bounds how long one task may run in a worker, counted
 	// from when the worker receives it (time in the queue is not counted).
 	// A worker running a task past it is killed with SIGKILL and replaced,
 	// and the task fails with ErrTaskTimeout (or is retried, see Retry).
-	// 0 means no limit.
+	// 0 (the default) and a negative value mean no limit: a task runs
+	// until its handler returns.
 	TaskTimeout time.Duration
 
 	// Retry runs a task a second time, on a new worker, when its worker
@@ -82,7 +97,9 @@ type Options struct {
 
 	// Child configures the worker processes (environment, directory,
 	// stdio, …) as for childproc.Fork; nil means the defaults (stdio
-	// inherited from this process). A Pipe stdio is an error from New,
+	// inherited from this process). New copies it, its Env, ExtraEnv and
+	// ExtraFiles slices included: the files themselves, and a Writer or
+	// File stdio, are used as they are for every worker the pool starts. A Pipe stdio is an error from New,
 	// since the pool would never read it: use Inherit, Ignore,
 	// childproc.File or childproc.Writer. Child.Timeout, if set, limits the
 	// life of each worker process; the pool sees the kill as a crash.
@@ -173,7 +190,8 @@ func (t *task) finished() bool {
 	}
 }
 
-// New forks opts.Workers copies of the running program in role (registered
+// New forks Workers copies (see [Options]; nil opts means the defaults) of
+// the running program in role (registered
 // with [Register]; the program's main must call [childproc.Init] first) and
 // returns once every one of them is ready to take tasks. If one of them
 // cannot start, or ends before it is ready (an unregistered role ends it with
@@ -186,14 +204,19 @@ func (t *task) finished() bool {
 // tasks not finished fail with an error matching [ErrClosed] that carries
 // context.Cause(ctx), and Submit returns such an error. Close must still be
 // called to release the pool's resources.
-func New(ctx context.Context, role string, opts Options) (*Pool, error) {
+func New(ctx context.Context, role string, options *Options) (*Pool, error) {
+	var opts Options
+	if options != nil {
+		opts = *options
+	}
 	switch {
 	case opts.Workers < 0:
-		return nil, fmt.Errorf("pool: negative Workers %d", opts.Workers)
+		return nil, fmt.Errorf("pool: Options.Workers is %d: must be >= 0", opts.Workers)
 	case opts.Queue < 0:
-		return nil, fmt.Errorf("pool: negative Queue %d", opts.Queue)
-	case opts.TaskTimeout < 0:
-		return nil, fmt.Errorf("pool: negative TaskTimeout %v", opts.TaskTimeout)
+		return nil, fmt.Errorf("pool: Options.Queue is %d: must be >= 0", opts.Queue)
+	}
+	if opts.TaskTimeout < 0 {
+		opts.TaskTimeout = 0
 	}
 	if c := opts.Child; c != nil {
 		for _, s := range []struct {
@@ -219,8 +242,12 @@ func New(ctx context.Context, role string, opts Options) (*Pool, error) {
 		pids:    make([]int, opts.Workers),
 		ran:     make([]bool, opts.Workers),
 	}
-	if opts.Child != nil {
-		p.child = *opts.Child
+	if c := opts.Child; c != nil {
+		p.child = *c
+		p.child.Env = slices.Clone(c.Env)
+		p.child.ExtraEnv = slices.Clone(c.ExtraEnv)
+		p.child.ExtraFiles = slices.Clone(c.ExtraFiles)
+		p.opts.Child = nil // p.child is the copy used
 	}
 
 	workers := make([]*worker, opts.Workers)
@@ -477,8 +504,7 @@ func (p *Pool) supervise(slot int, w *worker) {
 			// The worker died while idle: replace it now, or when the
 			// next task comes if it cannot start.
 			p.reap(slot, w)
-			code, sig := exitStatus(w.proc.Wait())
-			p.logCrashed(slot, w.proc.Pid, code, sig, nil)
+			p.logCrashed(slot, w, nil)
 			w, _ = p.startWorker(slot)
 		case <-abort:
 			abort = nil
@@ -512,8 +538,7 @@ func (p *Pool) runTask(slot int, w *worker, t *task) *worker {
 			// never hand it the task.
 			w.kill()
 			p.reap(slot, w)
-			code, sig := exitStatus(w.proc.Wait())
-			p.logCrashed(slot, w.proc.Pid, code, sig, nil)
+			p.logCrashed(slot, w, nil)
 			w = nil
 		}
 		if w == nil {
@@ -533,8 +558,7 @@ func (p *Pool) runTask(slot int, w *worker, t *task) *worker {
 			// idle and its end was not seen yet): use a new one.
 			w.kill()
 			p.reap(slot, w)
-			code, sig := exitStatus(w.proc.Wait())
-			p.logCrashed(slot, w.proc.Pid, code, sig, nil)
+			p.logCrashed(slot, w, nil)
 			w = nil
 			if resent {
 				t.finish(nil, err)
@@ -597,13 +621,12 @@ func (p *Pool) exec(slot int, w *worker, t *task) (ipc.Message, execState, error
 	}
 	callerGone, abort := t.ctx.Done(), p.abort
 	var killedFor error // ErrTaskTimeout or the abort error
-	var last childproc.Event
-	started := false // the worker said it took the task
+	started := false    // the worker said it took the task
 	for dying := false; !dying; {
 		select {
 		case ev, ok := <-w.events:
 			if !ok || ev.Kind == childproc.EventClose {
-				last, dying = ev, true
+				dying = true
 				continue
 			}
 			if ev.Kind != childproc.EventMessage || killedFor != nil {
@@ -649,31 +672,16 @@ func (p *Pool) exec(slot int, w *worker, t *task) (ipc.Message, execState, error
 		if killedFor == nil {
 			killedFor = ErrWorkerCrashed
 		}
-		code, sig := last.ExitCode, last.Signal
-		if last.Kind != childproc.EventClose {
-			code, sig = exitStatus(w.proc.Wait())
-		}
+		st, _ := w.proc.ExitStatus() // reap waited for it
 		we := &WorkerError{
-			Role: p.role, Pid: w.proc.Pid, ExitCode: code, Signal: sig,
+			Role: p.role, Pid: w.proc.Pid, ExitCode: st.Code, Signal: st.Signal,
 			Timeout: p.opts.TaskTimeout, Err: killedFor,
 		}
-		p.logCrashed(slot, w.proc.Pid, code, sig, we)
+		p.logCrashed(slot, w, we)
 		return nil, dead, we
 	default:
 		return nil, dead, killedFor
 	}
-}
-
-// exitStatus reads the exit code and signal out of Wait's error.
-func exitStatus(err error) (int, syscall.Signal) {
-	var ee *childproc.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitCode, ee.Signal
-	}
-	if err != nil {
-		return -1, 0
-	}
-	return 0, 0
 }
 
 // startWorker forks a worker for slot and waits until it is ready. If the
@@ -721,8 +729,8 @@ func (p *Pool) startWorker(slot int) (*worker, error) {
 			if err := context.Cause(p.ctx); err != nil {
 				return nil, fmt.Errorf("pool: worker pid %d (role %s) ended before it was ready: %w", proc.Pid, p.role, err)
 			}
-			code, sig := exitStatus(proc.Wait())
-			err := fmt.Errorf("pool: worker pid %d (role %s) ended before it was ready: %v", proc.Pid, p.role, childproc.ExitStatus{Code: code, Signal: sig})
+			st, _ := proc.ExitStatus() // reap waited for it
+			err := fmt.Errorf("pool: worker pid %d (role %s) ended before it was ready: %v", proc.Pid, p.role, st)
 			p.logStartFailed(slot, err)
 			return nil, err
 		case <-abort:
@@ -732,8 +740,9 @@ func (p *Pool) startWorker(slot int) (*worker, error) {
 	}
 }
 
-// reap reads w's events to the end and waits for it: call it only once w
-// has ended or has been killed.
+// reap reads w's events to the end and waits for it, so that
+// w.proc.ExitStatus tells how it ended: call it only once w has ended or has
+// been killed.
 func (p *Pool) reap(slot int, w *worker) {
 	for range w.events {
 	}

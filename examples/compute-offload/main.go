@@ -82,7 +82,7 @@ func serve(addr string, defaultN int64, workers int) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	p, err := pool.New(context.Background(), role, pool.Options{Workers: workers, Queue: 64})
+	p, err := pool.New(context.Background(), role, &pool.Options{Workers: workers, Queue: 64})
 	if err != nil {
 		return err
 	}
