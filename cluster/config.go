@@ -2,9 +2,11 @@ package cluster
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"runtime"
+	"slices"
 	"time"
 )
 
@@ -20,10 +22,15 @@ const (
 	DefaultCrashWindow       = 30 * time.Second
 )
 
-// Config describes a cluster. The zero value of every field is a sensible
-// default; only Worker is required by [Run].
+// Config describes a cluster. [Run] and [Start] take it by pointer, copy it
+// (its slices included) and never modify or keep it; a zero field is its
+// default, and a negative duration or limit means "no limit / off" (each
+// field says what exactly) or, for Workers, is an error naming the field.
+// Only Worker is required, by Run: a nil *Config is all defaults for Start
+// and an error for Run.
 type Config struct {
 	// Workers is the number of worker processes; 0 means runtime.NumCPU().
+	// A negative Workers is an error from Run and Start.
 	Workers int
 
 	// Worker is the code every worker process runs (Run calls it in
@@ -83,20 +90,27 @@ type Config struct {
 
 	// ReadyTimeout bounds the time from starting a worker to its being
 	// ready; a worker that is late is killed (SIGKILL) and counts as a
-	// crash. Default DefaultReadyTimeout.
+	// crash. In Sticky mode it is also how long a connection waits for a
+	// ready worker before it is closed. Default DefaultReadyTimeout; a
+	// negative ReadyTimeout is no limit: a worker is never killed for being
+	// late, and a Sticky connection waits until a worker is ready or the
+	// cluster shuts down.
 	ReadyTimeout time.Duration
 
 	// ShutdownTimeout bounds the time a worker asked to stop has to drain
 	// and exit before it is killed with SIGKILL. Default
-	// DefaultShutdownTimeout.
+	// DefaultShutdownTimeout; a negative ShutdownTimeout is no limit: a
+	// stopping worker is waited for until it exits (a ctx given to
+	// Shutdown that ends still kills it).
 	ShutdownTimeout time.Duration
 
 	// HeartbeatInterval is how often the primary pings each worker once it
 	// is online; a worker that leaves pings unanswered for
 	// HeartbeatTimeout is killed with SIGKILL and replaced. Defaults
 	// DefaultHeartbeatInterval and DefaultHeartbeatTimeout; a negative
-	// HeartbeatInterval turns heartbeats off. Pings are answered by the
-	// package's own goroutine in the worker, so a busy handler does not
+	// HeartbeatInterval or HeartbeatTimeout turns heartbeats off (no ping
+	// is sent, no worker is killed as unresponsive). Pings are answered by
+	// the package's own goroutine in the worker, so a busy handler does not
 	// miss them; a stopped, deadlocked-at-the-runtime or swapping process
 	// does.
 	HeartbeatInterval time.Duration
@@ -105,7 +119,9 @@ type Config struct {
 	// RestartDelay is the wait before replacing a worker that died; it
 	// doubles for every other death of that slot within CrashWindow, up to
 	// MaxRestartDelay. Defaults DefaultRestartDelay and
-	// DefaultMaxRestartDelay.
+	// DefaultMaxRestartDelay. A negative RestartDelay replaces a dead
+	// worker at once, every time; a negative MaxRestartDelay puts no cap on
+	// the doubling (see [Backoff]).
 	RestartDelay    time.Duration
 	MaxRestartDelay time.Duration
 
@@ -114,7 +130,10 @@ type Config struct {
 	// the fact on Logger. Reload tries such a slot again. When every slot
 	// has been given up, the cluster shuts down and Wait (and Run) return
 	// an error matching ErrCrashLoop. Defaults DefaultCrashLimit and
-	// DefaultCrashWindow.
+	// DefaultCrashWindow. A negative CrashLimit never gives a slot up (its
+	// workers are restarted for ever, with the backoff delay); a negative
+	// CrashWindow never forgets a death, so the limit counts every death
+	// of the slot since Start (or its last successful reload).
 	CrashLimit  int
 	CrashWindow time.Duration
 
@@ -146,33 +165,46 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// withDefaults returns c with its zero fields filled in.
-func (c Config) withDefaults() Config {
-	if c.Workers <= 0 {
+// withDefaults returns a copy of *cfg (of the zero Config when cfg is nil),
+// its slices copied too, with its zero fields filled in; negative durations
+// and limits stay negative ("off"), except a negative Workers, which is an
+// error.
+func withDefaults(cfg *Config) (Config, error) {
+	var c Config
+	if cfg != nil {
+		c = *cfg
+	}
+	if c.Workers < 0 {
+		return c, fmt.Errorf("cluster: Config.Workers is %d: must be >= 0", c.Workers)
+	}
+	if c.Workers == 0 {
 		c.Workers = runtime.NumCPU()
 	}
 	if c.Args == nil {
 		c.Args = os.Args[1:]
 	}
+	c.Args = slices.Clone(c.Args)
+	c.ExtraEnv = slices.Clone(c.ExtraEnv)
 	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
+		if *d == 0 {
 			*d = v
 		}
 	}
 	def(&c.ReadyTimeout, DefaultReadyTimeout)
 	def(&c.ShutdownTimeout, DefaultShutdownTimeout)
-	if c.HeartbeatInterval == 0 {
-		c.HeartbeatInterval = DefaultHeartbeatInterval
-	}
+	def(&c.HeartbeatInterval, DefaultHeartbeatInterval)
 	def(&c.HeartbeatTimeout, DefaultHeartbeatTimeout)
 	def(&c.RestartDelay, DefaultRestartDelay)
 	def(&c.MaxRestartDelay, DefaultMaxRestartDelay)
 	def(&c.CrashWindow, DefaultCrashWindow)
-	if c.CrashLimit <= 0 {
+	if c.CrashLimit == 0 {
 		c.CrashLimit = DefaultCrashLimit
+	}
+	if c.HeartbeatInterval < 0 || c.HeartbeatTimeout < 0 {
+		c.HeartbeatInterval, c.HeartbeatTimeout = -1, -1 // off
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(minLevel{slog.Default().Handler(), slog.LevelWarn})
 	}
-	return c
+	return c, nil
 }

@@ -14,7 +14,7 @@
 // client's IP.
 //
 //	func main() {
-//		err := cluster.Run(context.Background(), cluster.Config{
+//		err := cluster.Run(context.Background(), &cluster.Config{
 //			Worker: func(ctx context.Context, w *cluster.Worker) error {
 //				ln, err := w.Listen("tcp", "127.0.0.1:8000")
 //				if err != nil {
@@ -45,6 +45,13 @@
 //     binary installed at that path is picked up (hot upgrade).
 //   - SIGTERM, SIGINT or the end of the context drains every worker (at
 //     most Config.ShutdownTimeout, then SIGKILL) and Run returns nil.
+//
+// [Run] and [Start] take the [Config] by pointer and follow the rule of
+// every spawnkit package: nil means all defaults (Run needs Config.Worker,
+// though), the Config is copied (its slices included) and never modified
+// or kept, so changing it afterwards changes nothing; a zero duration or
+// limit is the documented default, a negative one turns that limit off
+// (each field says what that means), and a negative Workers is an error.
 //
 // Messages flow both ways: [Primary.Send] and [Primary.Broadcast] reach
 // [Worker.Messages]; [Worker.Send] reaches [Primary.Events] as [EventMessage].

@@ -16,7 +16,7 @@ import (
 // Events first called after the cluster has shut down still delivers the
 // events kept meanwhile, then closes.
 func TestEventsAfterShutdownDeliversTheKeptEvents(t *testing.T) {
-	p, err := cluster.Start(context.Background(), cluster.Config{
+	p, err := cluster.Start(context.Background(), &cluster.Config{
 		Workers:  1,
 		Args:     []string{},
 		ExtraEnv: []string{testkit.HelperEnvFor(t, "crash")},

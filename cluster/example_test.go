@@ -17,7 +17,7 @@ import (
 // A complete program: main runs in the primary and, again, in every
 // worker; Run does the right thing in each.
 func ExampleRun() {
-	err := cluster.Run(context.Background(), cluster.Config{
+	err := cluster.Run(context.Background(), &cluster.Config{
 		Workers: 4,
 		Worker: func(ctx context.Context, w *cluster.Worker) error {
 			ln, err := w.Listen("tcp", "127.0.0.1:8000")
@@ -66,7 +66,7 @@ func init() {
 // them, shut down.
 func ExampleStart() {
 	ctx := context.Background()
-	p, err := cluster.Start(ctx, cluster.Config{
+	p, err := cluster.Start(ctx, &cluster.Config{
 		Workers:     2,
 		ManualReady: true,
 		Args:        []string{},
@@ -121,7 +121,7 @@ func ExampleConfig_logger() {
 		},
 	}))
 	ctx := context.Background()
-	p, err := cluster.Start(ctx, cluster.Config{
+	p, err := cluster.Start(ctx, &cluster.Config{
 		Workers:     1,
 		ManualReady: true,
 		Args:        []string{},

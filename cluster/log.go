@@ -3,7 +3,6 @@ package cluster
 import (
 	"context"
 	"log/slog"
-	"syscall"
 	"time"
 
 	"github.com/spawnkit/spawnkit/childproc"
@@ -26,8 +25,8 @@ func (p *Primary) logStarted(w *child, why string) {
 
 // logExit writes "worker exited" for a worker that was asked to stop and
 // "worker crashed" for one that was not.
-func (p *Primary) logExit(w WorkerInfo, code int, sig syscall.Signal, stopped bool, reason error) {
-	attrs := workerAttrs(w, childproc.ExitStatus{Code: code, Signal: sig}.Attr())
+func (p *Primary) logExit(w WorkerInfo, st childproc.ExitStatus, stopped bool, reason error) {
+	attrs := workerAttrs(w, st.Attr())
 	if reason != nil {
 		attrs = append(attrs, slog.String("reason", reason.Error()))
 	}

@@ -145,7 +145,7 @@ func TestLoggerRecordsRunSignals(t *testing.T) {
 	shuttingDown := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- cluster.Run(context.Background(), cluster.Config{
+		done <- cluster.Run(context.Background(), &cluster.Config{
 			Workers: 1, Args: []string{}, ExtraEnv: []string{testkit.HelperEnvFor(t, "stubborn")},
 			Worker: func(ctx context.Context, w *cluster.Worker) error { return nil }, // runs in workers only
 			Primary: func(ctx context.Context, p *cluster.Primary) error {

@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 // running fn; tests choose it with testkit.HelperEnvFor in Config.ExtraEnv.
 func worker(fn func(ctx context.Context, w *cluster.Worker) error) func([]string) int {
 	return func([]string) int {
-		if err := cluster.Run(context.Background(), cluster.Config{Worker: fn}); err != nil {
+		if err := cluster.Run(context.Background(), &cluster.Config{Worker: fn}); err != nil {
 			fmt.Fprintln(os.Stderr, "worker:", err)
 			return 1
 		}
@@ -141,8 +141,14 @@ func start(t *testing.T, scenario string, cfg cluster.Config, env ...string) *te
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 10 * time.Second
 	}
-	p, err := cluster.Start(context.Background(), cfg)
+	p, err := cluster.Start(context.Background(), &cfg)
 	require.NoError(t, err)
+	return watch(t, p)
+}
+
+// watch records every event of p and shuts p down at the end of the test.
+func watch(t *testing.T, p *cluster.Primary) *testCluster {
+	t.Helper()
 	tc := &testCluster{t: t, p: p, ch: make(chan struct{}, 1)}
 	events := p.Events()
 	tc.wg.Go(func() {

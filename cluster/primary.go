@@ -85,8 +85,10 @@ type child struct {
 	lastPong   time.Time
 }
 
-// Start starts a cluster as [Config] says and returns at once, before the
-// workers are ready (watch Events for [EventReady]). It must run in the
+// Start starts a cluster as config says (nil: all defaults; Start copies
+// it, see [Config]) and returns at once, before the workers are ready
+// (watch Events for [EventReady]). A negative Workers is an error, and
+// nothing starts. It must run in the
 // primary: in a worker process it returns an error. Config.Worker and
 // Config.Primary are not used by Start (workers run Config.Worker through
 // [Run]).
@@ -95,14 +97,17 @@ type child struct {
 // found or a worker cannot be started. Once it returns, the cluster runs
 // until Shutdown is called, ctx ends (which shuts it down gracefully), or
 // every slot has been given up as a crash loop.
-func Start(ctx context.Context, cfg Config) (*Primary, error) {
+func Start(ctx context.Context, config *Config) (*Primary, error) {
 	if IsWorker() {
 		return nil, errors.New("cluster: Start called in a worker process (use Run, which runs Config.Worker there)")
 	}
 	if err := context.Cause(ctx); err != nil {
 		return nil, fmt.Errorf("cluster: start: %w", err)
 	}
-	cfg = cfg.withDefaults()
+	cfg, err := withDefaults(config)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Sticky && cfg.ReusePort {
 		return nil, errors.New("cluster: start: Sticky and ReusePort cannot be combined")
 	}

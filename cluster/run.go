@@ -13,7 +13,10 @@ import (
 	"github.com/spawnkit/spawnkit/ipc"
 )
 
-// Run runs the cluster and returns when it has ended; call it from main.
+// Run runs the cluster config describes and returns when it has ended; call
+// it from main. config.Worker is required: a nil config or Worker is an
+// error (in the primary and in the workers alike). Run copies config (see
+// [Config]).
 //
 // In the primary ([IsPrimary]) it starts the workers (see [Start]), runs
 // [Config].Primary if set, and then handles signals: SIGUSR2 reloads the
@@ -34,22 +37,22 @@ import (
 // returns what it returns; nil when it returns ctx's error after the
 // primary asked it to stop, or after SIGTERM or SIGINT. The worker's main
 // should then simply return (or exit with a non-zero status on an error).
-func Run(ctx context.Context, cfg Config) error {
-	if cfg.Worker == nil {
-		return errors.New("cluster: Config.Worker is nil")
+func Run(ctx context.Context, config *Config) error {
+	if config == nil || config.Worker == nil {
+		return errors.New("cluster: Config.Worker is nil: Run needs the code workers run")
 	}
 	if IsWorker() {
-		return runWorker(ctx, cfg)
+		return runWorker(ctx, config.Worker)
 	}
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, reloadSignal)
 	defer signal.Stop(sigs)
 
-	p, err := Start(ctx, cfg)
+	p, err := Start(ctx, config)
 	if err != nil {
 		return err
 	}
-	cfg = p.cfg
+	cfg := p.cfg
 	hookDone := make(chan error, 1)
 	if cfg.Primary != nil {
 		go func() { hookDone <- cfg.Primary(p.closingCtx, p) }()
@@ -112,7 +115,7 @@ func Run(ctx context.Context, cfg Config) error {
 }
 
 // runWorker is Run in a worker process.
-func runWorker(ctx context.Context, cfg Config) error {
+func runWorker(ctx context.Context, run func(context.Context, *Worker) error) error {
 	ch, err := ipc.FromParent()
 	if err != nil {
 		return fmt.Errorf("cluster: worker %d: %w", self.id, err)
@@ -151,7 +154,7 @@ func runWorker(ctx context.Context, cfg Config) error {
 
 	go w.receive()
 	ch.Send(envelope{Op: opOnline})
-	err = cfg.Worker(ctx, w)
+	err = run(ctx, w)
 	if err != nil && errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		select {
 		case <-signalled:

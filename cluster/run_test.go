@@ -42,7 +42,7 @@ func TestRunReturnsNilWhenCtxEnds(t *testing.T) {
 		assert.Error(t, pctx.Err(), "the primary's ctx ends with the shutdown")
 		return nil
 	}
-	require.NoError(t, cluster.Run(ctx, cfg))
+	require.NoError(t, cluster.Run(ctx, &cfg))
 	assert.Equal(t, 2, exits)
 	assert.Empty(t, testkit.Children())
 }
@@ -53,24 +53,26 @@ func TestRunReturnsThePrimarysError(t *testing.T) {
 	cfg.Primary = func(ctx context.Context, p *cluster.Primary) error {
 		return boom
 	}
-	err := cluster.Run(context.Background(), cfg)
+	err := cluster.Run(context.Background(), &cfg)
 	require.ErrorIs(t, err, boom)
 	assert.Equal(t, "cluster: primary: boom", err.Error())
 	assert.Empty(t, testkit.Children())
 }
 
 func TestRunNeedsAWorkerFunction(t *testing.T) {
-	assert.EqualError(t, cluster.Run(context.Background(), cluster.Config{}), "cluster: Config.Worker is nil")
+	for _, cfg := range []*cluster.Config{nil, {Workers: 1}} {
+		assert.EqualError(t, cluster.Run(context.Background(), cfg), "cluster: Config.Worker is nil: Run needs the code workers run")
+	}
 }
 
 func TestStartRefusesStickyWithReusePort(t *testing.T) {
-	_, err := cluster.Start(context.Background(), cluster.Config{Sticky: true, ReusePort: true})
+	_, err := cluster.Start(context.Background(), &cluster.Config{Sticky: true, ReusePort: true})
 	assert.Error(t, err)
 }
 
 func TestStartFailsForAMissingExecutable(t *testing.T) {
 	testkit.NoLeaks(t)
-	_, err := cluster.Start(context.Background(), cluster.Config{Workers: 2, Executable: "/nonexistent/server"})
+	_, err := cluster.Start(context.Background(), &cluster.Config{Workers: 2, Executable: "/nonexistent/server"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "/nonexistent/server")
 	assert.ErrorIs(t, err, fs.ErrNotExist)

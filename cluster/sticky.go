@@ -49,7 +49,8 @@ func (p *Primary) route(s *socket, l net.Listener) {
 
 // dispatch passes c to the worker its client's IP hashes to, or to the
 // next slot with a routable worker. With none (all starting or stopping)
-// it retries for up to ReadyTimeout, then closes c.
+// it retries for up to ReadyTimeout (until the cluster closes when that is
+// negative), then closes c.
 func (p *Primary) dispatch(s *socket, c net.Conn) {
 	f, err := c.(interface{ File() (*os.File, error) }).File()
 	c.Close()
@@ -69,7 +70,7 @@ func (p *Primary) dispatch(s *socket, c net.Conn) {
 				return
 			}
 		}
-		if time.Now().After(deadline) || p.closingCtx.Err() != nil {
+		if (p.cfg.ReadyTimeout >= 0 && time.Now().After(deadline)) || p.closingCtx.Err() != nil {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)

@@ -132,7 +132,6 @@ func (p *Primary) reap(w *child) {
 	w.proc.Wait() // how it ended is in ExitStatus
 	close(w.procDone)
 	st, _ := w.proc.ExitStatus()
-	code, sig := st.Code, st.Signal
 	// The channel reaches EOF when the process is gone, unless a
 	// descendant kept its end: then it is closed after the same KillDelay
 	// childproc gives the worker's own pipes.
@@ -148,13 +147,13 @@ func (p *Primary) reap(w *child) {
 	p.mu.Lock()
 	delete(p.workers, w.info.ID)
 	s := w.slot
-	p.emit(Event{Kind: EventExit, Worker: w.info, ExitCode: code, Signal: sig, Stopped: stopped, Err: reason})
-	p.logExit(w.info, code, sig, stopped, reason)
+	p.emit(Event{Kind: EventExit, Worker: w.info, ExitCode: st.Code, Signal: st.Signal, Stopped: stopped, Err: reason})
+	p.logExit(w.info, st, stopped, reason)
 	var allGone bool
 	if s.current == w {
 		s.current = nil
 		if !stopped && !p.closing {
-			allGone = p.slotDied(s, fmt.Sprintf("%v exited with %s", w.info, describeExit(code, sig, reason)))
+			allGone = p.slotDied(s, fmt.Sprintf("%v exited with %s", w.info, describeExit(st, reason)))
 		}
 	}
 	p.mu.Unlock()
@@ -164,8 +163,10 @@ func (p *Primary) reap(w *child) {
 	}
 }
 
-func describeExit(code int, sig syscall.Signal, reason error) string {
-	s := childproc.ExitStatus{Code: code, Signal: sig}.String()
+// describeExit reads as st does, with the primary's reason for killing the
+// worker, if any, in parentheses.
+func describeExit(st childproc.ExitStatus, reason error) string {
+	s := st.String()
 	if reason != nil {
 		s += " (" + reason.Error() + ")"
 	}
@@ -180,10 +181,14 @@ func (p *Primary) slotDied(s *slot, what string) (allGivenUp bool) {
 	delay, n, crashLoop := s.backoff.Died(time.Now())
 	if crashLoop {
 		s.gaveUp = true
-		err := fmt.Errorf("%w: slot %d: %d deaths within %v, the last: %s; not restarting it", ErrCrashLoop, s.index, n, p.cfg.CrashWindow, what)
+		within, attrs := "in all", []slog.Attr{slog.Int("slot", s.index), slog.Int("deaths", n)}
+		if p.cfg.CrashWindow >= 0 { // negative: every death counts, however old
+			within = fmt.Sprintf("within %v", p.cfg.CrashWindow)
+			attrs = append(attrs, slog.Duration("window", p.cfg.CrashWindow))
+		}
+		err := fmt.Errorf("%w: slot %d: %d deaths %s, the last: %s; not restarting it", ErrCrashLoop, s.index, n, within, what)
 		p.emit(Event{Kind: EventCrashLoop, Worker: WorkerInfo{Slot: s.index}, Err: err})
-		p.log(slog.LevelError, "slot given up", slog.Int("slot", s.index), slog.Int("deaths", n),
-			slog.Duration("window", p.cfg.CrashWindow), slog.Any("err", err))
+		p.log(slog.LevelError, "slot given up", append(attrs, slog.Any("err", err))...)
 		for _, o := range p.slots {
 			if !o.gaveUp {
 				return false
@@ -246,11 +251,16 @@ func (p *Primary) cancelRestart(s *slot) {
 }
 
 // watchdog kills a worker that is not ready within ReadyTimeout, or that
-// leaves heartbeats unanswered for HeartbeatTimeout once online.
+// leaves heartbeats unanswered for HeartbeatTimeout once online; a negative
+// ReadyTimeout or HeartbeatInterval turns the matching check off.
 func (p *Primary) watchdog(w *child) {
 	defer p.wg.Done()
-	readyTimer := time.NewTimer(p.cfg.ReadyTimeout)
-	defer readyTimer.Stop()
+	var lateReady <-chan time.Time
+	if p.cfg.ReadyTimeout >= 0 {
+		readyTimer := time.NewTimer(p.cfg.ReadyTimeout)
+		defer readyTimer.Stop()
+		lateReady = readyTimer.C
+	}
 	ready, online := w.ready, w.online
 	var tick <-chan time.Time
 	pings := make(chan uint64, 1)
@@ -268,9 +278,8 @@ func (p *Primary) watchdog(w *child) {
 		case <-w.procDone:
 			return
 		case <-ready:
-			ready = nil
-			readyTimer.Stop()
-		case <-readyTimer.C:
+			ready, lateReady = nil, nil
+		case <-lateReady:
 			if !w.isStopping() {
 				p.killFor(w, ErrNotReady, p.cfg.ReadyTimeout)
 			}
@@ -321,7 +330,8 @@ func (p *Primary) killFor(w *child, reason error, after time.Duration) {
 }
 
 // stop asks w to stop accepting, drain and exit, and kills it if it is
-// still running after timeout. It does not wait.
+// still running after timeout (never when timeout is negative). It does not
+// wait.
 func (p *Primary) stop(w *child, timeout time.Duration) {
 	w.sendMu.Lock() // no routed connection after opStop
 	defer w.sendMu.Unlock()
@@ -332,17 +342,19 @@ func (p *Primary) stop(w *child, timeout time.Duration) {
 	}
 	w.stopping = true
 	w.mu.Unlock()
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		select {
-		case <-w.procDone:
-		case <-t.C:
-			p.killFor(w, ErrDrainTimeout, timeout)
-		}
-	}()
+	if timeout >= 0 {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			t := time.NewTimer(timeout)
+			defer t.Stop()
+			select {
+			case <-w.procDone:
+			case <-t.C:
+				p.killFor(w, ErrDrainTimeout, timeout)
+			}
+		}()
+	}
 	if err := w.ch.Send(envelope{Op: opStop}); err != nil {
 		w.proc.Signal(syscall.SIGTERM) // the worker's Run drains on it as well
 	}

@@ -45,10 +45,10 @@ func parseRun(args []string) (*config, error) {
 	fs.IntVar(&c.maxDraining, "max-draining", 0, "a reload waits while this many replaced workers are still draining (0: as many as workers)")
 	fs.BoolVar(&c.ipc, "ipc", false, "open a Node IPC channel (NODE_CHANNEL_FD) to each worker; process.send('ready') is READY=1")
 	fs.StringVar(&c.control, "control", "", "the control socket (default: $XDG_RUNTIME_DIR/spawnkit/NAME.sock, or under $TMPDIR)")
-	fs.DurationVar(&c.backoff.Delay, "restart-delay", cluster.DefaultRestartDelay, "wait before replacing a crashed worker; doubles with each crash within --crash-window")
-	fs.DurationVar(&c.backoff.MaxDelay, "max-restart-delay", cluster.DefaultMaxRestartDelay, "the longest wait before replacing a crashed worker")
-	fs.IntVar(&c.backoff.Limit, "crash-limit", cluster.DefaultCrashLimit, "give a slot up after this many crashes within --crash-window")
-	fs.DurationVar(&c.backoff.Window, "crash-window", cluster.DefaultCrashWindow, "see --crash-limit")
+	fs.DurationVar(&c.backoff.Delay, "restart-delay", cluster.DefaultRestartDelay, "wait before replacing a crashed worker; doubles with each crash within --crash-window (negative: none)")
+	fs.DurationVar(&c.backoff.MaxDelay, "max-restart-delay", cluster.DefaultMaxRestartDelay, "the longest wait before replacing a crashed worker (negative: no cap)")
+	fs.IntVar(&c.backoff.Limit, "crash-limit", cluster.DefaultCrashLimit, "give a slot up after this many crashes within --crash-window (negative: never)")
+	fs.DurationVar(&c.backoff.Window, "crash-window", cluster.DefaultCrashWindow, "see --crash-limit (negative: crashes are never forgotten)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

@@ -422,7 +422,11 @@ func (s *supervisor) slotDied(sl *slot, what string) {
 	delay, n, loop := sl.backoff.Died(time.Now())
 	if loop {
 		sl.gaveUp = true
-		s.logf("ERROR: %s; slot %d died %d times within %v: not restarting it (a reload tries again)", what, sl.index, n, s.cfg.backoff.Window)
+		within := fmt.Sprintf("within %v", s.cfg.backoff.Window)
+		if s.cfg.backoff.Window < 0 { // --crash-window negative: every crash counts
+			within = "in all"
+		}
+		s.logf("ERROR: %s; slot %d died %d times %s: not restarting it (a reload tries again)", what, sl.index, n, within)
 		for _, o := range s.slots {
 			if !o.gaveUp {
 				return

@@ -51,7 +51,7 @@ func main() {
 		// Deaths every 1-10s are the point here, not a crash loop.
 		cfg.CrashLimit, cfg.CrashWindow = 10, 10*time.Second
 	}
-	if err := cluster.Run(context.Background(), cfg); err != nil {
+	if err := cluster.Run(context.Background(), &cfg); err != nil {
 		log.Fatal(err)
 	}
 	if cluster.IsPrimary() {

@@ -70,7 +70,7 @@ func main() {
 	flag.Parse()
 
 	if cluster.IsWorker() {
-		err := cluster.Run(context.Background(), cluster.Config{Worker: func(ctx context.Context, w *cluster.Worker) error {
+		err := cluster.Run(context.Background(), &cluster.Config{Worker: func(ctx context.Context, w *cluster.Worker) error {
 			ln, err := w.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				return err
@@ -165,7 +165,7 @@ func inCluster(cfg load.Config, workers, procs int, reload bool) (load.Result, e
 	if procs > 0 {
 		env = []string{"GOMAXPROCS=" + strconv.Itoa(procs)}
 	}
-	p, err := cluster.Start(ctx, cluster.Config{Workers: workers, ExtraEnv: env})
+	p, err := cluster.Start(ctx, &cluster.Config{Workers: workers, ExtraEnv: env})
 	if err != nil {
 		return load.Result{}, err
 	}
