@@ -38,6 +38,12 @@
 // interpreter (a DOS "\r" at the end of the line included) rather than the
 // script.
 //
+// Options are passed by pointer, as in every spawnkit package: nil means all
+// defaults, and Spawn, Exec, ExecFile and Fork copy what they need, so
+// changing the Options after the call changes nothing for that child. A
+// zero duration or limit is its documented default, a negative one means
+// never or no limit (Timeout, KillDelay, MaxBuffer).
+//
 // For everyday scripts: [Lines] iterates over a child's output line by line
 // (bounded, "\r\n" handled), [Result.Text] is stdout without its final
 // newline, and Options.Logger writes a log/slog record when each child

@@ -17,8 +17,11 @@ const (
 	DefaultMaxBuffer = 1 << 20
 )
 
-// Options configure how a child is started. A nil *Options is the same as a
-// zero Options. The zero value of every field is a sensible default.
+// Options configure how a child is started. Every function of the package
+// takes them by pointer, nil meaning all defaults, and copies what it needs
+// when it is called (it never modifies or keeps the struct); a zero field is
+// its documented default, and a negative Timeout, KillDelay or MaxBuffer
+// means never / no limit, as each field says.
 type Options struct {
 	Dir      string   // working directory; "" = the parent's. A missing Dir is an fs.ErrNotExist error naming it.
 	Env      []string // full environment, "K=V"; nil = the parent's (os.Environ()). Nothing of the parent's leaks when Env is set.
@@ -47,7 +50,7 @@ type Options struct {
 	// Credential runs the child as another user (needs privileges).
 	Credential *Credential
 
-	Timeout    time.Duration  // kill the whole tree after this long (0 = never); the error matches context.DeadlineExceeded
+	Timeout    time.Duration  // kill the whole tree after this long; 0 (the default) or <0 = never; the error matches context.DeadlineExceeded
 	KillSignal syscall.Signal // signal for Timeout, ctx cancel and MaxBuffer, followed by SIGCONT so that a stopped process gets it; default SIGTERM
 	KillDelay  time.Duration  // then SIGKILL if anything is still alive; default 5s; <0 = never
 

@@ -53,10 +53,15 @@ type Channel struct {
 // socket (for instance one end of a socketpair that a parent process handed
 // over). On success New takes ownership of f: the Channel keeps its own
 // close-on-exec duplicate of the descriptor and f is closed, so f must not
-// be used afterwards. On error f is left untouched and open.
+// be used afterwards. On error f is left untouched and open. opts may be
+// nil (the defaults); a negative Options.MaxMessageSize is an error naming
+// the field.
 func New(f *os.File, opts *Options) (*Channel, error) {
 	if f == nil {
 		return nil, errors.New("ipc: New with nil file")
+	}
+	if opts != nil && opts.MaxMessageSize < 0 {
+		return nil, fmt.Errorf("ipc: Options.MaxMessageSize is %d: must be >= 0", opts.MaxMessageSize)
 	}
 	// Checked before net.FileConn, which puts the open file description
 	// into non-blocking mode even when it then refuses f.
@@ -109,7 +114,7 @@ func checkStreamSocket(f *os.File) error {
 
 func newChannel(uc *net.UnixConn, opts *Options) *Channel {
 	max := DefaultMaxMessageSize
-	if opts != nil && opts.MaxMessageSize > 0 {
+	if opts != nil && opts.MaxMessageSize != 0 { // New refused a negative one
 		max = opts.MaxMessageSize
 	}
 	c := &Channel{

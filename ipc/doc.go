@@ -82,7 +82,12 @@
 // channel usable: the next Recv returns the next line. Empty and
 // whitespace-only lines, on which Node's JSON.parse would throw as well, are
 // skipped. A line longer than the size limit ([Options].MaxMessageSize) is
-// [ErrTooLarge] and closes the channel; Node has no limit.
+// [ErrTooLarge] and closes the channel; Node has no limit, and here a
+// negative limit is an error rather than "no limit".
+//
+// [New] takes its [Options] by pointer as every spawnkit package does: nil
+// means all defaults, the Options are copied and never modified or kept,
+// a zero field is its default and a negative one is an error naming it.
 //
 // # References
 //

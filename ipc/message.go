@@ -21,13 +21,17 @@ var (
 	ErrTooLarge = errors.New("ipc: message exceeds the size limit")
 )
 
-// Options configures a [Channel]. The zero value (and a nil *Options) selects
-// the defaults.
+// Options configures a [Channel]. [New] takes them by pointer, nil meaning
+// all defaults, and copies what it needs (it never modifies or keeps them);
+// a zero field is its default, and a negative one an error naming the field
+// (the channel always has a size limit).
 type Options struct {
 	// MaxMessageSize is the largest message, in bytes of JSON text without
-	// the trailing newline, that the channel receives or sends. Zero or a
-	// negative value means DefaultMaxMessageSize. Receiving never buffers
-	// more than MaxMessageSize plus one read buffer (64 KiB).
+	// the trailing newline, that the channel receives or sends. Zero means
+	// DefaultMaxMessageSize; a negative value is an error from New, since
+	// no limit would let a peer make the receiver buffer without bound.
+	// Receiving never buffers more than MaxMessageSize plus one read buffer
+	// (64 KiB).
 	MaxMessageSize int
 }
 
