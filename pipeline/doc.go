@@ -30,4 +30,10 @@
 // rule. When the ctx ends, or one program cannot be started, every stage's
 // whole process tree is killed, and Run returns only once all of them were
 // reaped: no zombie, no goroutine and no pipe is left behind.
+//
+// Options follow the rule of every spawnkit package: [CommandWith] takes a
+// *childproc.Options (nil: the defaults) and copies it, slices included, so
+// later changes do not affect the stage; a zero limit is the default and a
+// negative one no limit (Pipeline.MaxBuffer, and a stage's Timeout and
+// KillDelay as in childproc).
 package pipeline

@@ -224,7 +224,7 @@ func (s *supervisor) start(sl *slot, sp *spec) (*worker, error) {
 	go s.monitor(w)
 	go func() {
 		err := p.Wait()
-		desc := describeExit(err)
+		desc := describeExit(p, err)
 		w.mu.Lock()
 		if w.stopTimer != nil {
 			w.stopTimer.Stop()
@@ -248,17 +248,18 @@ func (s *supervisor) start(sl *slot, sp *spec) (*worker, error) {
 	return w, nil
 }
 
-func describeExit(err error) string {
+// describeExit says how p ended, given what its Wait returned: the status
+// comes from p.ExitStatus, the one place childproc extracts it.
+func describeExit(p *childproc.Process, err error) string {
 	var ee *childproc.ExitError
-	switch {
-	case err == nil:
-		return "exit code 0"
-	case errors.As(err, &ee) && ee.Signal != 0:
-		return "signal " + signalName(ee.Signal)
-	case errors.As(err, &ee):
-		return "exit code " + strconv.Itoa(ee.ExitCode)
+	if err != nil && !errors.As(err, &ee) {
+		return err.Error() // the wait itself failed
 	}
-	return err.Error()
+	st, _ := p.ExitStatus()
+	if st.Signal != 0 {
+		return "signal " + signalName(st.Signal)
+	}
+	return "exit code " + strconv.Itoa(st.Code)
 }
 
 // monitor enforces w's deadlines: ready within --ready-timeout (a late
