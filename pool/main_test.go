@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -75,6 +76,17 @@ func ops(ctx context.Context, task ipc.Message) (any, error) {
 	case "sigkill":
 		syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		select {}
+	case "deep": // N nested arrays, as raw JSON
+		return ipc.Message(strings.Repeat("[", o.N) + strings.Repeat("]", o.N)), nil
+	case "big": // a string of N bytes
+		return strings.Repeat("x", o.N), nil
+	case "sleepms": // N ms, or until ctx ends
+		select {
+		case <-time.After(time.Duration(o.N) * time.Millisecond):
+			return o.N, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	case "hang": // ignores ctx
 		select {}
 	case "treehang": // starts `sleep 1000` (in a session of its own when N is 1), writes its pid to Marker, ignores ctx
