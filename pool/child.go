@@ -46,7 +46,10 @@ type reply struct {
 // Handler runs one task in a worker process. task is the JSON value given to
 // Submit. The returned value is encoded with encoding/json (an [ipc.Message] or
 // json.RawMessage is sent as is) and becomes Submit's result; a returned
-// error becomes Submit's *[TaskError], carrying err.Error(). ctx is cancelled
+// error becomes Submit's *[TaskError], carrying err.Error(), and so does a
+// value that cannot be encoded or that nests arrays and objects deeper than
+// 9,999 levels (encoding/json, which decodes the reply, refuses more with
+// the pool's envelope around it). ctx is cancelled
 // when the caller of Submit gives up (its ctx ends) and when the worker is
 // asked to stop by a signal; with Options.TaskTimeout, ctx carries its
 // deadline (ctx.Deadline), at which the pool kills the worker if the
@@ -195,9 +198,13 @@ func answer(o outcome) reply {
 }
 
 // encode turns v into one JSON value; Message and json.RawMessage are taken
-// as they are (after validation).
+// as they are (after validation). A value nested too deep for the pool to
+// decode its reply is an error.
 func encode(v any) (ipc.Message, error) {
 	b, err := json.Marshal(v)
+	if err == nil {
+		err = checkNesting(b)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("pool: encode result: %w", err)
 	}

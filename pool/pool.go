@@ -301,9 +301,15 @@ func New(ctx context.Context, role string, options *Options) (*Pool, error) {
 // an error matching [ipc.ErrTooLarge] when the encoded task is over the IPC
 // channel's size limit (a result over it is a *TaskError), an error from
 // starting a worker when none could be started, or an encoding error when
-// task cannot be encoded as JSON.
+// task cannot be encoded as JSON or nests arrays and objects deeper than
+// 9,999 levels (the worker decodes it with encoding/json, which refuses
+// more than 10,000 with the pool's envelope around it; a handler's result
+// that deep is a *TaskError).
 func (p *Pool) Submit(ctx context.Context, task any) (ipc.Message, error) {
 	payload, err := json.Marshal(task)
+	if err == nil {
+		err = checkNesting(payload)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("pool: encode task: %w", err)
 	}

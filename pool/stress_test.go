@@ -24,13 +24,16 @@ import (
 // SPAWNKIT_STRESS=1 go test -run Stress ./pool/
 const stressEnv = "SPAWNKIT_STRESS"
 
-// iterations is n, n/4 with -short, n*mult with SPAWNKIT_STRESS=1.
+// iterations is n (n/2 under -race), n/4 with -short, n*mult with
+// SPAWNKIT_STRESS=1.
 func iterations(n, mult int) int {
 	switch {
 	case os.Getenv(stressEnv) != "":
 		return n * mult
 	case testing.Short():
 		return max(1, n/4)
+	case raceEnabled:
+		return max(1, n/2)
 	}
 	return n
 }
@@ -71,7 +74,7 @@ func TestStressNewCloseLoop(t *testing.T) {
 	th := threads(t)
 	n := iterations(50, 20)
 	for i := range n {
-		p, err := pool.New(context.Background(), testRole, pool.Options{Workers: 2, Child: quietChild})
+		p, err := pool.New(context.Background(), testRole, &pool.Options{Workers: 2, Child: quietChild})
 		require.NoError(t, err, "run %d", i)
 		m, err := p.Submit(context.Background(), op{Op: "square", N: i})
 		require.NoError(t, err, "run %d", i)
@@ -91,7 +94,7 @@ func TestStressSubmitRacingClose(t *testing.T) {
 	testkit.NoLeaks(t)
 	n := iterations(40, 20)
 	for i := range n {
-		p, err := pool.New(context.Background(), testRole, pool.Options{Workers: 2, Queue: i % 3, Child: quietChild})
+		p, err := pool.New(context.Background(), testRole, &pool.Options{Workers: 2, Queue: i % 3, Child: quietChild})
 		require.NoError(t, err)
 		var wg sync.WaitGroup
 		var mu sync.Mutex
@@ -162,7 +165,7 @@ func waitGroupOrFail(t *testing.T, wg *sync.WaitGroup, format string, args ...an
 func TestStressSubmitCtxEndsAtRandomMoments(t *testing.T) {
 	testkit.NoLeaks(t)
 	const workers = 2
-	p, err := pool.New(context.Background(), testRole, pool.Options{Workers: workers, Queue: 2, Child: quietChild})
+	p, err := pool.New(context.Background(), testRole, &pool.Options{Workers: workers, Queue: 2, Child: quietChild})
 	require.NoError(t, err)
 	n := iterations(200, 20)
 	var wg sync.WaitGroup
@@ -220,7 +223,7 @@ func TestStressSubmitCtxEndsAtRandomMoments(t *testing.T) {
 // task with ErrWorkerCrashed and the exact status, never another one.
 func TestStressWorkersCrashingMidTask(t *testing.T) {
 	testkit.NoLeaks(t)
-	p, err := pool.New(context.Background(), testRole, pool.Options{Workers: 3, Queue: 3, Child: quietChild})
+	p, err := pool.New(context.Background(), testRole, &pool.Options{Workers: 3, Queue: 3, Child: quietChild})
 	require.NoError(t, err)
 	n := iterations(120, 10)
 	var wg sync.WaitGroup
@@ -267,7 +270,7 @@ func TestStressWorkersCrashingMidTask(t *testing.T) {
 // one over the channel's size limit each way.
 func TestHugeResultsAndTasks(t *testing.T) {
 	testkit.NoLeaks(t)
-	p, err := pool.New(context.Background(), testRole, pool.Options{Workers: 1, Child: quietChild})
+	p, err := pool.New(context.Background(), testRole, &pool.Options{Workers: 1, Child: quietChild})
 	require.NoError(t, err)
 	for _, size := range []int{0, 1, 64 << 10, 4 << 20} {
 		m, err := p.Submit(context.Background(), op{Op: "big", N: size})
@@ -279,6 +282,12 @@ func TestHugeResultsAndTasks(t *testing.T) {
 		m, err = p.Submit(context.Background(), op{Op: "square", N: 3, Msg: strings.Repeat("y", size)})
 		require.NoError(t, err, "task of size %d", size)
 		require.Equal(t, 9, decodeInt(t, m))
+	}
+	if raceEnabled {
+		// 64 MiB encoded three times over under the race detector takes
+		// a minute: the plain run checks the limit.
+		closePool(t, p)
+		return
 	}
 	// A result over the limit is a TaskError; the worker stays.
 	pid := pidOf(t, p)
@@ -304,7 +313,7 @@ func TestStressNewCtxEndsAtRandomMoments(t *testing.T) {
 	for i := range n {
 		ctx, cancel := context.WithCancelCause(context.Background())
 		timer := time.AfterFunc(time.Duration(rand.IntN(40_000))*time.Microsecond, func() { cancel(cause) })
-		p, err := pool.New(ctx, testRole, pool.Options{Workers: 2, Child: quietChild})
+		p, err := pool.New(ctx, testRole, &pool.Options{Workers: 2, Child: quietChild})
 		if err != nil {
 			require.ErrorIs(t, err, cause, "run %d", i)
 			timer.Stop()
@@ -336,4 +345,55 @@ func TestStressNewCtxEndsAtRandomMoments(t *testing.T) {
 		requireNoChildren(t)
 		cancel(nil)
 	}
+}
+
+// TestDeeplyNestedTasksAndResultsFailInsteadOfHanging sends tasks and
+// returns results nested right at encoding/json's limit of 10,000 levels,
+// which the pool's envelope pushes over it: they used to be dropped as
+// undecodable by the other side, so Submit never returned, the worker
+// stayed busy for ever and Close hung. 9,999 levels go through.
+func TestDeeplyNestedTasksAndResultsFailInsteadOfHanging(t *testing.T) {
+	testkit.NoLeaks(t)
+	p, err := pool.New(context.Background(), testRole, &pool.Options{Workers: 1, Child: quietChild})
+	require.NoError(t, err)
+	nested := func(n int) ipc.Message {
+		return ipc.Message(strings.Repeat("[", n) + strings.Repeat("]", n))
+	}
+	submit := func(task any) (ipc.Message, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		m, err := p.Submit(ctx, task)
+		require.NotErrorIs(t, err, context.DeadlineExceeded, "Submit hangs")
+		return m, err
+	}
+	pid := pidOf(t, p)
+
+	m, err := submit(op{Op: "deep", N: 9999})
+	require.NoError(t, err)
+	require.Equal(t, nested(9999), m)
+	for _, n := range []int{10000, 10001, 20000} {
+		_, err = submit(op{Op: "deep", N: n})
+		var te *pool.TaskError
+		require.ErrorAs(t, err, &te, "result nested %d deep", n)
+		if n == 10000 { // deeper, encoding/json refuses it already
+			require.Contains(t, te.Message, "deeper than 9999 levels")
+		}
+	}
+
+	// A task: the worker answers it (the ops handler cannot decode an
+	// array into an op, which is the handler's error, not a hang).
+	_, err = submit(nested(9999))
+	var te *pool.TaskError
+	require.ErrorAs(t, err, &te)
+	require.Contains(t, te.Message, "cannot unmarshal array")
+	for _, n := range []int{10000, 10001} {
+		_, err = submit(nested(n))
+		require.ErrorContains(t, err, "pool: encode task: ", "task nested %d deep", n)
+	}
+	// Deep inside a struct's field: the task's own depth counts.
+	_, err = submit(map[string]any{"x": nested(9999)})
+	require.ErrorContains(t, err, "nests deeper than 9999 levels")
+
+	require.Equal(t, pid, pidOf(t, p), "the same worker, free again")
+	closePool(t, p)
 }
