@@ -62,6 +62,24 @@ func TestNegativeCrashLimitAndRestartDelay(t *testing.T) {
 	assert.NoError(t, tc.p.Shutdown(context.Background()))
 }
 
+// TestNegativeCrashWindowCountsEveryDeath checks that a negative
+// CrashWindow is taken (not refused, not the default): the crash loop is
+// reported with every death counted "in all".
+func TestNegativeCrashWindowCountsEveryDeath(t *testing.T) {
+	var logged testkit.LogRecorder
+	tc := start(t, "crash", cluster.Config{Workers: 1, CrashLimit: 2, CrashWindow: -1, RestartDelay: -1, Logger: logged.Logger()})
+	err := tc.p.Wait()
+	require.ErrorIs(t, err, cluster.ErrCrashLoop)
+	tc.wg.Wait()
+	evs := tc.events()
+	last := evs[len(evs)-1]
+	require.Equal(t, cluster.EventCrashLoop, last.Kind, render(evs))
+	assert.Contains(t, last.Err.Error(), "slot 0: 2 deaths in all, the last: ")
+	r := waitRecord(t, &logged, "slot given up")
+	assert.Equal(t, float64(2), r["deaths"])
+	assert.NotContains(t, r, "window")
+}
+
 // TestNegativeReadyTimeoutNeverKills checks that a worker that never
 // becomes ready is not killed when ReadyTimeout is negative.
 func TestNegativeReadyTimeoutNeverKills(t *testing.T) {
