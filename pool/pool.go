@@ -190,10 +190,12 @@ func (t *task) finished() bool {
 	}
 }
 
-// New forks Workers copies (see [Options]; nil opts means the defaults) of
-// the running program in role (registered
-// with [Register]; the program's main must call [childproc.Init] first) and
-// returns once every one of them is ready to take tasks. If one of them
+// New forks options.Workers copies of the running program in role
+// (registered with [Register]; the program's main must call
+// [childproc.Init] first) and returns once every one of them is ready to
+// take tasks. A nil options is all defaults; New copies options and never
+// modifies or keeps it, and a negative Workers or Queue is an error naming
+// the field, with no worker started. If one of them
 // cannot start, or ends before it is ready (an unregistered role ends it with
 // status 2), New stops the others and returns an error naming it. A role
 // registered with [childproc.Register] instead of Register never reports
