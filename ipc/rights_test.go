@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -249,4 +250,30 @@ func TestSendFileNil(t *testing.T) {
 	r.Close()
 	w.Close()
 	assert.Error(t, a.SendFile(1, r), "closed file")
+}
+
+// TestRecvFileMessageIsOwned: the message of a handle envelope belongs to
+// the caller, like any other; receiving further messages (which reuse the
+// channel's read buffer) does not change it.
+func TestRecvFileMessageIsOwned(t *testing.T) {
+	a, b := pair(t, nil)
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	require.NoError(t, a.SendFile(map[string]string{"kind": "pipe"}, w))
+	w.Close()
+	m, f, err := b.RecvFile()
+	require.NoError(t, err)
+	require.NotNil(t, f)
+	f.Close()
+	want := m.String()
+	require.JSONEq(t, `{"kind":"pipe"}`, want)
+	// The sender holds later messages until it reads the ACK.
+	go a.Recv()
+	for i := range 3 {
+		require.NoError(t, a.Send(strings.Repeat(strconv.Itoa(i), 200)))
+		_, err := b.Recv()
+		require.NoError(t, err)
+	}
+	assert.Equal(t, want, m.String())
 }

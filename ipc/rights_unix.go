@@ -125,6 +125,9 @@ func (c *Channel) RecvFile() (Message, *os.File, error) {
 			if m, fd, deliver = c.handleInternal(obj, cmd, fd); !deliver {
 				continue
 			}
+			// The inner message is a slice of line, which the next
+			// read overwrites: the caller gets a copy, as always.
+			m = append(Message(nil), m...)
 		} else {
 			m = append(Message(nil), line...)
 		}
