@@ -1,6 +1,7 @@
 package ipc
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -146,4 +147,63 @@ func BenchmarkValidatePlain64KiB(b *testing.B) {
 			b.Fatal(msg)
 		}
 	}
+}
+
+// BenchmarkThroughput1MiB: one-way raw 1 MiB messages, which outgrow the
+// read buffer (received straight into the Message, see frame.go).
+func BenchmarkThroughput1MiB(b *testing.B) {
+	benchThroughput(b, Message(`"`+strings.Repeat("x", 1<<20-2)+`"`))
+}
+
+// loopReader serves an endless repetition of one stream, filling every
+// read completely, as a socket does when the sender is ahead.
+type loopReader struct {
+	data []byte
+	at   int
+}
+
+func (r *loopReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		k := copy(p[n:], r.data[r.at:])
+		n += k
+		r.at = (r.at + k) % len(r.data)
+	}
+	return n, nil
+}
+
+// benchRecvPath measures what RecvFile does with bytes once they are read
+// (framing, validation, copies), without the socket and the scheduler:
+// the stream comes from memory through the frame reader's io.Reader
+// source.
+func benchRecvPath(b *testing.B, msg string) {
+	stream := bytes.Repeat([]byte(msg+"\n"), max(1, (4<<20)/(len(msg)+1)))
+	c := &Channel{maxSize: DefaultMaxMessageSize}
+	c.fr = newFrameReader(readerSource{&loopReader{data: stream}}, c.maxSize)
+	b.SetBytes(int64(len(msg) + 1))
+	b.ReportAllocs()
+	for b.Loop() {
+		m, err := c.Recv()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(m) != len(msg) {
+			b.Fatalf("message of %d bytes, want %d", len(m), len(msg))
+		}
+	}
+}
+
+// BenchmarkRecvPath64KiB: RecvFile's work on 64 KiB messages.
+func BenchmarkRecvPath64KiB(b *testing.B) {
+	benchRecvPath(b, `{"data":"`+strings.Repeat("x", 64<<10-11)+`"}`)
+}
+
+// BenchmarkRecvPath1MiB: RecvFile's work on 1 MiB messages.
+func BenchmarkRecvPath1MiB(b *testing.B) {
+	benchRecvPath(b, `{"data":"`+strings.Repeat("x", 1<<20-11)+`"}`)
+}
+
+// BenchmarkRecvPathSmall: RecvFile's work on small objects.
+func BenchmarkRecvPathSmall(b *testing.B) {
+	benchRecvPath(b, `{"op":"ping","seq":12345,"ts":"2026-11-26T00:00:00Z"}`)
 }

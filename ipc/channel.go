@@ -127,17 +127,32 @@ func newChannel(uc *net.UnixConn, opts *Options) *Channel {
 	return c
 }
 
+// pairSendBuffer is the send buffer (SO_SNDBUF) Pair asks for on both ends.
+// Linux doubles the figure for its bookkeeping, so 512 KiB may be in
+// flight each way instead of the default 208 KiB (net.core.wmem_default),
+// which Node keeps: a sender of 64 KiB messages blocks, and the receiver
+// runs dry and is woken, about a third less often (bench/RESULTS.md, issue
+// 15). Larger did not help: what is in flight should stay in the caches.
+const pairSendBuffer = 256 << 10
+
 // Pair creates a connected socketpair (AF_UNIX, SOCK_STREAM, both ends
 // close-on-exec). It returns a Channel on one end and the other end as a
 // file to hand to a child process (exec.Cmd.ExtraFiles; tell the child its
 // descriptor number in NODE_CHANNEL_FD). The child end is in blocking mode
 // and is not inherited by anything unless passed explicitly; the caller
 // should close it once the child has been started, or the Channel never
-// sees end-of-file when the child exits.
+// sees end-of-file when the child exits. Both ends ask for a 256 KiB send
+// buffer (SO_SNDBUF; Linux reports and allows double that), larger than
+// the system's default, which cuts wake-ups for large messages; where the
+// system caps it lower (net.core.wmem_max), the cap applies.
 func Pair() (parent *Channel, child *os.File, err error) {
 	fds, err := socketpair()
 	if err != nil {
 		return nil, nil, os.NewSyscallError("socketpair", err)
+	}
+	for _, fd := range fds {
+		// Best effort: a smaller buffer only costs wake-ups.
+		syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_SNDBUF, pairSendBuffer)
 	}
 	pf := os.NewFile(uintptr(fds[0]), "ipc-parent")
 	fc, err := net.FileConn(pf)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -352,6 +354,37 @@ func TestNewErrorLeavesFileUntouched(t *testing.T) {
 	assert.False(t, nonblock(d0), "a refused datagram socket stays in blocking mode")
 }
 
+// TestPairSendBuffer: both ends of a Pair have the larger send buffer
+// Pair documents (Linux reports double the figure asked for).
+func TestPairSendBuffer(t *testing.T) {
+	want := pairSendBuffer
+	if runtime.GOOS == "linux" {
+		b, err := os.ReadFile("/proc/sys/net/core/wmem_max")
+		require.NoError(t, err)
+		max, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		require.NoError(t, err)
+		if max < pairSendBuffer {
+			t.Skipf("net.core.wmem_max is %d, below %d", max, pairSendBuffer)
+		}
+		want *= 2
+	}
+	a, child, err := Pair()
+	require.NoError(t, err)
+	defer a.Close()
+	defer child.Close()
+	n, err := syscall.GetsockoptInt(int(child.Fd()), syscall.SOL_SOCKET, syscall.SO_SNDBUF)
+	require.NoError(t, err)
+	assert.Equal(t, want, n, "child end")
+	rc, err := a.conn.SyscallConn()
+	require.NoError(t, err)
+	var serr error
+	require.NoError(t, rc.Control(func(fd uintptr) {
+		n, serr = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF)
+	}))
+	require.NoError(t, serr)
+	assert.Equal(t, want, n, "parent end")
+}
+
 func TestPairCloexec(t *testing.T) {
 	a, child, err := Pair()
 	require.NoError(t, err)
@@ -393,6 +426,11 @@ func TestInternalMessagesSkipped(t *testing.T) {
 		`{"cmd":"NODE_A","cmd":"foo"}`, // last key wins, as in JSON.parse
 		`{"cmd":"foo","cmd":"NODE_A"}`,
 		`{"cmd":"NODE_HANDLE","type":"net.Native","msg":1}`, // handle lost: NACK
+		`{"\u0063md":"NODE_X"}`,                             // escaped key, still internal
+		`{"\u0063\u006d\u0064":"NODE_X"}`,                   // the longest spelling of the key
+		` { "a" : {"cmd":"x"} , "cmd" : "NODE_X" } `,        // a later top-level key, spaces
+		`{"a":{"cmd":"NODE_X"}}`,                            // nested: a user message
+		`{"cmdx":"NODE_X","xcmd":"NODE_X"}`,                 // other keys
 		`"end"`,
 	}
 	_, err := raw.Write([]byte(strings.Join(lines, "\n") + "\n"))
@@ -413,6 +451,8 @@ func TestInternalMessagesSkipped(t *testing.T) {
 		`{"cmd":["NODE_X"]}`,
 		`["NODE_X"]`,
 		`{"cmd":"NODE_A","cmd":"foo"}`,
+		`{"a":{"cmd":"NODE_X"}}`,
+		`{"cmdx":"NODE_X","xcmd":"NODE_X"}`,
 		`"end"`,
 	}, got)
 	// The envelope without a descriptor was answered with a NACK.

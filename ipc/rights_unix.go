@@ -119,18 +119,18 @@ func (c *Channel) RecvFile() (Message, *os.File, error) {
 			closeFD(fd)
 			return nil, nil, &SyntaxError{Offset: off + int64(at), LineOffset: off, Msg: msg}
 		}
-		m := Message(nil)
-		if obj, cmd, ok := internal(line); ok {
-			var deliver bool
-			if m, fd, deliver = c.handleInternal(obj, cmd, fd); !deliver {
-				continue
+		// line is a slice of the read buffer, which the next read
+		// overwrites: the caller gets a copy of the message.
+		m := Message(line)
+		if c.fr.v.cmdKey {
+			if obj, cmd, ok := internal(line); ok {
+				var deliver bool
+				if m, fd, deliver = c.handleInternal(obj, cmd, fd); !deliver {
+					continue
+				}
 			}
-			// The inner message is a slice of line, which the next
-			// read overwrites: the caller gets a copy, as always.
-			m = append(Message(nil), m...)
-		} else {
-			m = append(Message(nil), line...)
 		}
+		m = append(Message(nil), m...)
 		var f *os.File
 		if fd >= 0 {
 			f = os.NewFile(uintptr(fd), "ipc-fd-"+strconv.Itoa(fd))

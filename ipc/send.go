@@ -263,7 +263,7 @@ func (c *Channel) drainQueue() {
 		line, _, fd, err := c.recvLine()
 		c.conn.SetReadDeadline(time.Time{})
 		if err == nil {
-			if at, _ := c.fr.v.check(line); at < 0 {
+			if at, _ := c.fr.v.check(line); at < 0 && c.fr.v.cmdKey {
 				if obj, cmd, ok := internal(line); ok {
 					_, fd, _ = c.handleInternal(obj, cmd, fd)
 				}

@@ -30,6 +30,31 @@ func (e *SyntaxError) Error() string {
 // bytes at a time.
 type validator struct {
 	open bitStack // one bit per open container: 1 for an object
+
+	// cmdKey reports, after a check that passed, whether the value is an
+	// object with a member whose key is "cmd" or a short key with an
+	// escape (that may spell "cmd"): only such a value can be one of
+	// Node's internal messages, so no other is searched for "NODE_".
+	cmdKey bool
+}
+
+var cmdKeyQuoted = []byte(`"cmd"`)
+
+// noteKey sets v.cmdKey if the key string starting at b[i], a member of
+// the outermost object, may be "cmd". An escaped spelling of "cmd" has at
+// most 18 bytes between its quotes.
+func (v *validator) noteKey(b []byte, i int) {
+	if v.cmdKey || i >= len(b) || b[i] != '"' {
+		return
+	}
+	if bytes.HasPrefix(b[i:], cmdKeyQuoted) {
+		v.cmdKey = true
+		return
+	}
+	win := b[i+1 : min(len(b), i+20)]
+	if q := bytes.IndexByte(win, '"'); q >= 0 && bytes.IndexByte(win[:q], '\\') >= 0 {
+		v.cmdKey = true
+	}
 }
 
 // bitStack is a stack of bits.
@@ -96,6 +121,7 @@ const errEOF = "unexpected end of JSON input"
 func (v *validator) check(b []byte) (int, string) {
 	stack := &v.open
 	stack.reset()
+	v.cmdKey = false
 	defer func() {
 		if cap(stack.bits) > 1<<10 {
 			stack.bits = nil // a deep message's stack is not kept
@@ -119,6 +145,9 @@ value:
 			stack.push(c == '{')
 			i = j
 			if c == '{' {
+				if stack.len() == 1 {
+					v.noteKey(b, i)
+				}
 				if i, msg = scanKey(b, i); msg != "" {
 					return i, msg
 				}
@@ -158,6 +187,9 @@ value:
 			case c == ',':
 				i = skipSpace(b, i+1)
 				if top == '{' {
+					if stack.len() == 1 {
+						v.noteKey(b, i)
+					}
 					if i, msg = scanKey(b, i); msg != "" {
 						return i, msg
 					}

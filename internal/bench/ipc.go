@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -131,7 +133,38 @@ type SinkReport struct {
 type Peer struct {
 	p      *childproc.Process
 	cancel context.CancelFunc
-	direct bool // started by StartPeerRecv
+	direct bool   // started by StartPeerRecv
+	dir    string // StartNodePeer's scripts, removed by Close
+}
+
+// StartNodePeer runs Node's side of fork.js, `node fork_child.js MODE`
+// ("echo" or "sink"), as a child with a channel (Options.IPC), so that a Go
+// parent talks to the same Node child a Node parent does in the Node
+// variants. It returns ErrNoNode when node is not installed.
+func StartNodePeer(ctx context.Context, mode string) (*Peer, error) {
+	node := NodePath()
+	if node == "" {
+		return nil, ErrNoNode
+	}
+	dir, err := os.MkdirTemp("", "spawnkit-bench-")
+	if err != nil {
+		return nil, err
+	}
+	if err := WriteNodeScripts(dir); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	p, err := childproc.Spawn(ctx, node, []string{filepath.Join(dir, "fork_child.js"), mode}, &childproc.Options{
+		Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Inherit,
+		IPC: true,
+	})
+	if err != nil {
+		cancel()
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return &Peer{p: p, cancel: cancel, dir: dir}, nil
 }
 
 // StartPeer forks the running binary in role with args. Its stdin and
@@ -252,6 +285,35 @@ func (pe *Peer) finish(n int) (int, error) {
 	return r.Bytes, nil
 }
 
+// Echo sends msg n times to a RoleEcho or Node echo peer, from a goroutine
+// of its own, while it receives the n echoes; it returns the bytes that
+// came back. When it fails, the sending goroutine ends once Close has
+// ended the child.
+func (pe *Peer) Echo(n int, msg ipc.Message) (int, error) {
+	sent := make(chan error, 1)
+	go func() {
+		for i := 0; i < n; i++ {
+			if err := pe.p.Send(msg); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- nil
+	}()
+	total := 0
+	for i := 0; i < n; i++ {
+		m, err := pe.Recv()
+		if err != nil {
+			return total, err
+		}
+		if len(m) != len(msg) {
+			return total, fmt.Errorf("bench: echo %d has %d bytes, want %d", i, len(m), len(msg))
+		}
+		total += len(m)
+	}
+	return total, <-sent
+}
+
 // ReceiveSmall asks a RoleSource peer for its messages and receives them
 // (raw: not decoded), returning how many arrived before "done".
 func (pe *Peer) ReceiveSmall() (int, error) {
@@ -274,6 +336,9 @@ func (pe *Peer) ReceiveSmall() (int, error) {
 // Close disconnects the peer and waits for it to exit.
 func (pe *Peer) Close() error {
 	defer pe.cancel()
+	if pe.dir != "" {
+		defer os.RemoveAll(pe.dir)
+	}
 	pe.p.Disconnect()
 	err := pe.p.Wait()
 	for range pe.p.Events() {

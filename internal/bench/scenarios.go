@@ -3,11 +3,13 @@ package bench
 import (
 	"context"
 	"fmt"
-	"github.com/spawnkit/spawnkit/internal/testkit"
 	"runtime"
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/spawnkit/spawnkit/internal/testkit"
+	"github.com/spawnkit/spawnkit/ipc"
 )
 
 // Raw is what one measurement of one variant reports; Go variants and the
@@ -283,6 +285,37 @@ func ipcPayload(asMap bool) func(context.Context, Size) (Raw, error) {
 	}
 }
 
+// ipcPayloadNode is ipcPayload(false) with Node's child (fork_child.js
+// sink, which parses every message) instead of the Go sink: the Go parent
+// beside Node's parent, the child the same.
+func ipcPayloadNode(ctx context.Context, sz Size) (Raw, error) {
+	return withNodePeer(ctx, "sink", sz, func(pe *Peer, n int, msg ipc.Message) (int, error) { return pe.SendPayload(n, msg) })
+}
+
+// ipcEchoNode sends the same message to Node's echo child (fork_child.js
+// echo, which parses every message and sends it back with process.send)
+// and reads every echo from Events while sending; the bytes count one way.
+func ipcEchoNode(ctx context.Context, sz Size) (Raw, error) {
+	return withNodePeer(ctx, "echo", sz, (*Peer).Echo)
+}
+
+func withNodePeer(ctx context.Context, mode string, sz Size, run func(pe *Peer, n int, msg ipc.Message) (int, error)) (Raw, error) {
+	pe, err := StartNodePeer(ctx, mode)
+	if err != nil {
+		return Raw{}, err
+	}
+	msg := Payload(int(sz.Bytes))
+	var total int
+	r, err := timed(sz.N, 0,
+		func() error { _, err := run(pe, min(16, sz.N), msg); return err },
+		func() (err error) { total, err = run(pe, sz.N, msg); return err })
+	r.Bytes = int64(total)
+	if cerr := pe.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	return r, err
+}
+
 func bytesVariant(fn func(ctx context.Context, size int64) error) func(context.Context, Size) (Raw, error) {
 	return func(ctx context.Context, sz Size) (Raw, error) {
 		return timed(1, sz.Bytes, nil, func() error { return fn(ctx, sz.Bytes) })
@@ -428,11 +461,13 @@ func Scenarios() []*Scenario {
 			Variants: []Variant{
 				{Name: ImplSpawnkit, Go: ipcPayload(false)},
 				{Name: "spawnkit-map", Go: ipcPayload(true)},
+				{Name: "spawnkit-nodechild", Go: ipcPayloadNode},
+				{Name: "spawnkit-nodeecho", Go: ipcEchoNode},
 				{Name: "node", Node: nodeArgs("fork.js", "payload", "$N", "$BYTES")},
 			},
 			Sizes:   map[Preset]Size{Full: {N: 8192, Bytes: 64 * kib}, Short: {N: 2048, Bytes: 64 * kib}, Smoke: {N: 4, Bytes: 64 * kib}},
 			Targets: []Target{{Variant: ImplSpawnkit, Metric: "MB/s", Op: ">=", Value: 1000, Text: "64 KiB IPC ≥1 GB/s"}},
-			Note:    "spawnkit sends one pre-encoded ipc.Message and the child counts it raw; spawnkit-map encodes a map[string]any per send and the child decodes each into map[string]any (the honest like-for-like with Node, which stringifies and parses every message).",
+			Note:    "spawnkit sends one pre-encoded ipc.Message and the child counts it raw; spawnkit-map encodes a map[string]any per send and the child decodes each into map[string]any (the honest like-for-like with Node, which stringifies and parses every message); spawnkit-nodechild sends the same pre-encoded message to Node's own child (fork_child.js sink, which parses every message), the child of the node variant; spawnkit-nodeecho sends it to Node's echo child (fork_child.js echo: JSON.parse, then process.send of the object) and reads every echo from Events while sending, bytes counted one way.",
 		},
 		{
 			Name: "pipeline", Title: "head -c SIZE /dev/zero | cat | wc -c",
