@@ -240,18 +240,20 @@ const (
 func ctlMask(x uint64) uint64 { return (x - lsb*0x20) &^ x }
 
 // controlIndex returns the index of the first byte below 0x20 in s, or -1.
+// The loop slices t forward so that the compiler drops its bounds checks.
 func controlIndex(s []byte) int {
-	j := 0
-	for ; j+32 <= len(s); j += 32 {
-		m := ctlMask(binary.LittleEndian.Uint64(s[j:])) |
-			ctlMask(binary.LittleEndian.Uint64(s[j+8:])) |
-			ctlMask(binary.LittleEndian.Uint64(s[j+16:])) |
-			ctlMask(binary.LittleEndian.Uint64(s[j+24:]))
+	t := s
+	for len(t) >= 32 {
+		m := ctlMask(binary.LittleEndian.Uint64(t)) |
+			ctlMask(binary.LittleEndian.Uint64(t[8:])) |
+			ctlMask(binary.LittleEndian.Uint64(t[16:])) |
+			ctlMask(binary.LittleEndian.Uint64(t[24:]))
 		if m&msb != 0 {
 			break
 		}
+		t = t[32:]
 	}
-	for ; j < len(s); j++ {
+	for j := len(s) - len(t); j < len(s); j++ {
 		if s[j] < 0x20 {
 			return j
 		}
