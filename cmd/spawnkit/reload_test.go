@@ -139,7 +139,7 @@ func abortedReload(t *testing.T, program, mode, readyTimeout, want string, then 
 // through.
 func TestReplacementThatExitsAbortsTheReloadAndKeepsTheOldWorkers(t *testing.T) {
 	need(t, "python3")
-	abortedReload(t, "./worker.py", "crash", "60s", "exited before it was ready (exit code 3)", func(s *sup, env string) {
+	abortedReload(t, "./worker.py", "crash", "60s", "exited before it was ready (exit status 3)", func(s *sup, env string) {
 		writeEnv(t, env, "GEN=2")
 		if _, err := s.ctl("reload", "--wait"); err != nil {
 			t.Fatal(err)
@@ -170,7 +170,7 @@ func TestCrashingWorkersAreReplacedWithoutLosingARequest(t *testing.T) {
 	r := load(ctx, "http://"+s.addr("http")+"/", 16)
 	r.wait()
 	r.check(t)
-	if n := strings.Count(s.err.String(), "exited (exit code 3); restarting in"); n < 2 {
+	if n := strings.Count(s.err.String(), "exited (exit status 3); restarting in"); n < 2 {
 		t.Errorf("%d crash restarts logged; want at least 2", n)
 	}
 }

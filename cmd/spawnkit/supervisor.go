@@ -248,18 +248,16 @@ func (s *supervisor) start(sl *slot, sp *spec) (*worker, error) {
 	return w, nil
 }
 
-// describeExit says how p ended, given what its Wait returned: the status
-// comes from p.ExitStatus, the one place childproc extracts it.
+// describeExit says how p ended, given what its Wait returned, in the words
+// every spawnkit package uses ("exit status 3", "signal 9 (killed)"): the
+// status comes from p.ExitStatus, the one place childproc extracts it.
 func describeExit(p *childproc.Process, err error) string {
 	var ee *childproc.ExitError
 	if err != nil && !errors.As(err, &ee) {
 		return err.Error() // the wait itself failed
 	}
 	st, _ := p.ExitStatus()
-	if st.Signal != 0 {
-		return "signal " + signalName(st.Signal)
-	}
-	return "exit code " + strconv.Itoa(st.Code)
+	return st.String()
 }
 
 // monitor enforces w's deadlines: ready within --ready-timeout (a late
