@@ -93,7 +93,10 @@ type Options struct {
 	// only in a program where no goroutine ever returns while locked to
 	// its thread; otherwise the child may be killed while the parent runs.
 	// The child still dies with the parent. Detached children always start
-	// on the calling thread (they have no parent-death signal).
+	// on the calling thread (they have no parent-death signal), and so
+	// does every child when the caller runs on the process's main thread,
+	// which Go never ends: this option only changes where a caller on
+	// another thread starts its child.
 	StartOnCallerThread bool
 
 	// IPCRecv opens the message channel as IPC does (it implies IPC), but

@@ -374,7 +374,12 @@ func (p *Process) reap() {
 	}
 	p.logExited()
 	close(p.drained)
-	go p.sh.finish(Event{Kind: EventClose, ExitCode: code, Signal: sig})
+	last := Event{Kind: EventClose, ExitCode: code, Signal: sig}
+	if len(p.sh.streams) == 0 && p.sh.channel == nil {
+		p.sh.events.close(last) // nothing to wait for: no goroutine needed
+		return
+	}
+	go p.sh.finish(last)
 }
 
 // shared is the part of a Process that its last goroutines need after the

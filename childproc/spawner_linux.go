@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Linux sends a child's parent-death signal when the *thread* that started
@@ -19,7 +21,14 @@ import (
 // return a moment after all of them have been reaped. Up to GOMAXPROCS of
 // them run, so that children started at once wait for their exec in
 // parallel, as with os.StartProcess. Handing the start to them costs a
-// sequential Spawn a few tens of microseconds (see bench/RESULTS.md).
+// sequential Spawn two thread wake-ups, about 10 futex calls (see
+// bench/RESULTS.md).
+//
+// One thread needs no hand-off: the process's main thread, which the Go
+// runtime never ends (a goroutine that returns locked to it wedges it
+// instead, runtime.mexit), and which only goes away with the process. A
+// caller that happens to run on it starts the child right there, locked to
+// it for the duration of the start so that it cannot move meanwhile.
 
 var spawner struct {
 	mu      sync.Mutex
@@ -34,6 +43,9 @@ var spawner struct {
 // pay for a new locked thread each time. It is well within the time
 // goleak waits for goroutines to end.
 const spawnerLinger = 100 * time.Millisecond
+
+// mainThread is the id of the process's main thread (the process id).
+var mainThread = os.Getpid()
 
 type spawnRequest struct {
 	path string
@@ -55,6 +67,13 @@ func startProcess(path string, argv []string, attr *os.ProcAttr) (proc *os.Proce
 		proc, err = os.StartProcess(path, argv, attr)
 		return proc, nil, err
 	}
+	runtime.LockOSThread()
+	if unix.Gettid() == mainThread {
+		proc, err = os.StartProcess(path, argv, attr)
+		runtime.UnlockOSThread()
+		return proc, nil, err
+	}
+	runtime.UnlockOSThread()
 	spawner.mu.Lock()
 	spawner.live++
 	if spawner.reqs == nil {

@@ -24,7 +24,7 @@ func sysProcAttr(o *Options, stdin *os.File) (attr *syscall.SysProcAttr, ownGrou
 		attr.Ctty = 0
 	case o.Detached:
 		attr.Setsid = true
-	case stdin != nil && isTerminal(stdin):
+	case mayBeTerminal(o.Stdin) && stdin != nil && isTerminal(stdin):
 		// Stay in the foreground process group.
 	default:
 		attr.Setpgid = true
@@ -33,6 +33,13 @@ func sysProcAttr(o *Options, stdin *os.File) (attr *syscall.SysProcAttr, ownGrou
 		setParentDeathSignal(attr)
 	}
 	return attr, attr.Setsid || attr.Setpgid
+}
+
+// mayBeTerminal reports whether stdin may be a terminal: only a file the
+// caller gave (Inherit or File) can be; Ignore is /dev/null and the other
+// kinds are pipes of ours, which spares their start an ioctl.
+func mayBeTerminal(stdin Stdio) bool {
+	return stdin.kind == stdioInherit || stdin.kind == stdioFile
 }
 
 // isTerminal reports whether f is a terminal, without f.Fd (which would

@@ -61,6 +61,42 @@ func BenchmarkSpawnTrueCaller(b *testing.B) {
 	}
 }
 
+// BenchmarkSpawnTrueOSExecSetsid is BenchmarkSpawnTrue/stdio=devnull/impl=osexec
+// with SysProcAttr.Setsid, the anchor of BenchmarkSpawnTrueDetached (see
+// ImplOSExecSetsid).
+func BenchmarkSpawnTrueOSExecSetsid(b *testing.B) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := SpawnOnce(ctx, ImplOSExecSetsid, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSpawnTrueOffMain is BenchmarkSpawnTrue/stdio=devnull run on a
+// thread other than the main one (OffMainThread): on Linux every spawnkit
+// Spawn then hands the start to a spawner thread.
+func BenchmarkSpawnTrueOffMain(b *testing.B) {
+	ctx := context.Background()
+	for _, impl := range impls {
+		b.Run("impl="+impl, func(b *testing.B) {
+			b.ReportAllocs()
+			err := OffMainThread(func() error {
+				for range b.N {
+					if err := SpawnOnce(ctx, impl, false); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
+
 func BenchmarkSpawnTrue16InFlight(b *testing.B) {
 	ctx := context.Background()
 	for _, impl := range impls {

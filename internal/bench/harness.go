@@ -85,7 +85,7 @@ func (r *Runner) Run(ctx context.Context, s *Scenario, v *Variant) (Raw, error) 
 // (see RunOps).
 func (r *Runner) RunPaired(ctx context.Context, s *Scenario, vs []*Variant) (map[string]Raw, error) {
 	if r.Self == "" {
-		return RunOps(ctx, s.Sizes[r.Preset], vs)
+		return RunScenarioOps(ctx, s, s.Sizes[r.Preset], vs)
 	}
 	var names []string
 	for _, v := range vs {
@@ -172,7 +172,7 @@ func RunChild(ctx context.Context, w io.Writer, name string, preset Preset) erro
 				}
 				vs = append(vs, v)
 			}
-			m, err := RunOps(ctx, s.Sizes[preset], vs)
+			m, err := RunScenarioOps(ctx, s, s.Sizes[preset], vs)
 			if err != nil {
 				return err
 			}

@@ -90,6 +90,10 @@ type Scenario struct {
 	Sizes    map[Preset]Size
 	Targets  []Target
 	Note     string
+
+	// OffMainThread runs the paired Op variants under OffMainThread, so
+	// that no Spawn runs on the main thread.
+	OffMainThread bool
 }
 
 // Variant returns the named variant, or nil.
@@ -157,6 +161,19 @@ func bytesOp(fn func(ctx context.Context, size int64) error) opFunc {
 	return func(ctx context.Context, sz Size) (int, int64, error) {
 		return 1, sz.Bytes, fn(ctx, sz.Bytes)
 	}
+}
+
+// RunScenarioOps is RunOps for the Op variants vs of s, under
+// OffMainThread when s asks for it.
+func RunScenarioOps(ctx context.Context, s *Scenario, sz Size, vs []*Variant) (m map[string]Raw, err error) {
+	if !s.OffMainThread {
+		return RunOps(ctx, sz, vs)
+	}
+	err = OffMainThread(func() error {
+		m, err = RunOps(ctx, sz, vs)
+		return err
+	})
+	return m, err
 }
 
 // RunOps measures the Op variants vs together: one warm-up call each, then
@@ -360,17 +377,30 @@ func Scenarios() []*Scenario {
 	ss := []*Scenario{
 		{
 			Name: "spawn-true", Title: "spawn+wait /bin/true, sequential, stdio /dev/null",
-			Metrics: []Metric{usPerOp}, Anchors: []string{ImplOSExec, "node"},
+			Metrics: []Metric{usPerOp}, Anchors: []string{ImplOSExec, ImplOSExecSetsid, "node"},
 			Variants: []Variant{
 				{Name: ImplSpawnkit, Op: spawnOp(ImplSpawnkit, false, 1)},
 				{Name: ImplSpawnkitDetached, Op: spawnOp(ImplSpawnkitDetached, false, 1)},
 				{Name: ImplSpawnkitCaller, Op: spawnOp(ImplSpawnkitCaller, false, 1)},
 				{Name: ImplOSExec, Op: spawnOp(ImplOSExec, false, 1)},
+				{Name: ImplOSExecSetsid, Op: spawnOp(ImplOSExecSetsid, false, 1)},
 				{Name: "node", Node: nodeArgs("spawn.js", "devnull", "$N", "1")},
 			},
 			Sizes:   map[Preset]Size{Full: {N: 20, Turns: 50}, Short: {N: 10, Turns: 20}, Smoke: {N: 1, Turns: 2}},
 			Targets: spawnTarget("us/op"),
-			Note:    "spawnkit-detached is Spawn with Options.Detached: no parent-death signal, so no hand-off to the locked spawner thread (diagnostic: the difference to spawnkit is that hand-off). spawnkit-caller is Spawn with Options.StartOnCallerThread: parent-death signal kept, hand-off skipped.",
+			Note:    "spawnkit starts the child on the calling thread when that is the main thread (in this benchmark's process nearly every call), and hands it to a spawner thread otherwise (spawn-true-offmain measures that). spawnkit-detached is Spawn with Options.Detached (a new session, no parent-death signal, never a hand-off); its like is osexec-setsid, os/exec with SysProcAttr.Setsid. spawnkit-caller is Spawn with Options.StartOnCallerThread: parent-death signal kept, hand-off skipped.",
+		},
+		{
+			Name: "spawn-true-offmain", Title: "spawn+wait /bin/true, sequential, stdio /dev/null, never called on the main thread",
+			Metrics: []Metric{usPerOp}, Anchors: []string{ImplOSExec},
+			Variants: []Variant{
+				{Name: ImplSpawnkit, Op: spawnOp(ImplSpawnkit, false, 1)},
+				{Name: ImplSpawnkitCaller, Op: spawnOp(ImplSpawnkitCaller, false, 1)},
+				{Name: ImplOSExec, Op: spawnOp(ImplOSExec, false, 1)},
+			},
+			Sizes:         map[Preset]Size{Full: {N: 20, Turns: 50}, Short: {N: 10, Turns: 20}, Smoke: {N: 1, Turns: 2}},
+			OffMainThread: true,
+			Note:          "spawn-true with every call made from a goroutine locked to a thread other than the main one (bench.OffMainThread): on Linux spawnkit then always hands the start to a spawner thread (the parent-death signal follows the starting thread, and only the main thread is sure never to end); in spawn-true a caller on the main thread starts the child itself. spawnkit-caller (Options.StartOnCallerThread) never hands off.",
 		},
 		{
 			Name: "spawn-true-pipes", Title: "spawn+wait /bin/true, sequential, stdin/stdout/stderr pipes",

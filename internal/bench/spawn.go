@@ -36,6 +36,8 @@ func SpawnOnce(ctx context.Context, impl string, pipes bool) error {
 		return spawnkitOptsTrue(ctx, detachedDevNull)
 	case ImplSpawnkitCaller:
 		return spawnkitOptsTrue(ctx, callerDevNull)
+	case ImplOSExecSetsid:
+		return osexecSetsidTrue()
 	}
 	return fmt.Errorf("bench: spawn: unknown implementation %q", impl)
 }
@@ -68,6 +70,13 @@ func spawnkitTrue(ctx context.Context, pipes bool) error {
 // like os/exec does, not handed to the locked spawner thread. Diagnostic:
 // spawnkit minus spawnkit-detached is what the spawner hand-off costs.
 const ImplSpawnkitDetached = "spawnkit-detached"
+
+// ImplOSExecSetsid is os/exec with SysProcAttr.Setsid (stdio /dev/null):
+// the child in a new session, as Options.Detached places it. It is the
+// anchor for spawnkit-detached: a new session costs the kernel more than a
+// new process group (with CONFIG_SCHED_AUTOGROUP, setsid(2) also creates a
+// scheduler group for the session), whoever starts the child.
+const ImplOSExecSetsid = "osexec-setsid"
 
 // ImplSpawnkitCaller is Spawn with Options.StartOnCallerThread (stdio
 // /dev/null): the parent-death signal kept, the spawner hand-off skipped.
