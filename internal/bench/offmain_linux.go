@@ -3,31 +3,58 @@
 package bench
 
 import (
+	"errors"
 	"os"
 	"runtime"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// OffMainThread runs fn on a goroutine locked to an OS thread other than
-// the process's main one, and returns its error. On Linux childproc starts
-// a child that has a parent-death signal directly when the caller runs on
-// the main thread (which Go never ends), and hands the start to a spawner
-// thread otherwise; run under OffMainThread, every Spawn takes the
-// hand-off. fn runs on one goroutine from start to end, so the cost of
-// getting there is paid once, not per Spawn.
+// ErrNoMainThread is returned by OffMainThread when no goroutine got onto
+// the main thread within a few seconds (the Go scheduler kept it idle).
+var ErrNoMainThread = errors.New("bench: no goroutine reached the main thread")
+
+// OffMainThread runs fn while the process's main thread is held by a
+// goroutine locked to it, so that no other goroutine runs there: not fn's,
+// which is not locked and moves between the other threads as an ordinary
+// caller does. On Linux childproc starts a child that has a parent-death
+// signal directly when the caller runs on the main thread (which Go never
+// ends), and hands the start to a spawner thread otherwise; under
+// OffMainThread every Spawn takes the hand-off.
 func OffMainThread(fn func() error) error {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	if unix.Gettid() != os.Getpid() {
-		return fn()
-	}
-	// This goroutine holds the main thread: a new one runs on another.
-	done := make(chan error, 1)
-	go func() {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		// The caller may be on the main thread: then it holds it, and
+		// fn runs on a new goroutine, which cannot get there.
 		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		done <- fn()
-	}()
-	return <-done
+		if unix.Gettid() == os.Getpid() {
+			done := make(chan error, 1)
+			go func() { done <- fn() }()
+			err := <-done
+			runtime.UnlockOSThread()
+			return err
+		}
+		runtime.UnlockOSThread()
+		// Else a new goroutine may land there and hold it.
+		held, release := make(chan bool), make(chan struct{})
+		go func() {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			if unix.Gettid() != os.Getpid() {
+				held <- false
+				return
+			}
+			held <- true
+			<-release
+		}()
+		if <-held {
+			defer close(release)
+			return fn()
+		}
+		if time.Now().After(deadline) {
+			return ErrNoMainThread
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
