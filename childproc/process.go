@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -49,10 +50,10 @@ type Process struct {
 	waitErr error
 	drained chan struct{} // closed once the library's own stream copies ended
 
-	owned        sync.WaitGroup // copies into Writer stdio and Exec buffers
-	ownedFiles   []*os.File     // their read ends, closed KillDelay after exit if still open
-	stdinToClose io.Closer      // the parent's end of a stdin pipe, closed after exit
-	feedPipe     *os.File       // the parent's end of a Reader stdin pipe, closed once the outputs are drained
+	owned        ownedCopies // copies into Writer stdio and Exec buffers
+	ownedFiles   []*os.File  // their read ends, closed KillDelay after exit if still open
+	stdinToClose io.Closer   // the parent's end of a stdin pipe, closed after exit
+	feedPipe     *os.File    // the parent's end of a Reader stdin pipe, closed once the outputs are drained
 
 	sh *shared // what outlives the reaping; never refers back to the Process
 
@@ -426,16 +427,33 @@ func (p *Process) drainOwned() {
 	if len(p.ownedFiles) == 0 {
 		return
 	}
-	done := make(chan struct{})
-	go func() {
-		p.owned.Wait()
-		close(done)
-	}()
-	iox.WaitOrClose(done, p.killDelay, func() {
+	iox.WaitOrClose(p.owned.done, p.killDelay, func() {
 		for _, f := range p.ownedFiles {
 			f.Close()
 		}
 	})
+}
+
+// ownedCopies counts the library's own stream copies of a Process. They
+// are all added before the first one starts.
+type ownedCopies struct {
+	left atomic.Int32
+	done chan struct{} // closed when the last copy ended; nil without copies
+}
+
+// add counts one more copy; call it before any copy starts.
+func (c *ownedCopies) add() {
+	if c.done == nil {
+		c.done = make(chan struct{})
+	}
+	c.left.Add(1)
+}
+
+// finished records that a copy ended.
+func (c *ownedCopies) finished() {
+	if c.left.Add(-1) == 0 {
+		close(c.done)
+	}
 }
 
 // emit delivers ev after the events before it, without blocking.

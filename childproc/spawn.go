@@ -347,7 +347,7 @@ func (s *starter) stdio(p *Process, i int, std Stdio) (*os.File, error) {
 	s.childEnds = append(s.childEnds, w)
 	s.parentEnds = append(s.parentEnds, r)
 	if std.kind == stdioWriter {
-		p.owned.Add(1)
+		p.owned.add()
 		p.ownedFiles = append(p.ownedFiles, r)
 		dst := std.w
 		if p.log.logger != nil {
@@ -362,7 +362,7 @@ func (s *starter) stdio(p *Process, i int, std Stdio) (*os.File, error) {
 		// The copy ends at most KillDelay after the exit (see drainOwned).
 		owned, events, command := &p.owned, p.sh.events, p.command
 		s.pumps = append(s.pumps, func() {
-			defer owned.Done()
+			defer owned.finished()
 			if err := drain(dst, r); err != nil {
 				events.push(Event{Kind: EventError, Err: fmt.Errorf("childproc: %s: copying fd %d: %w", command, i, err)})
 			}
