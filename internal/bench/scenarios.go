@@ -400,7 +400,7 @@ func Scenarios() []*Scenario {
 			},
 			Sizes:         map[Preset]Size{Full: {N: 20, Turns: 50}, Short: {N: 10, Turns: 20}, Smoke: {N: 1, Turns: 2}},
 			OffMainThread: true,
-			Note:          "spawn-true with every call made from a goroutine locked to a thread other than the main one (bench.OffMainThread): on Linux spawnkit then always hands the start to a spawner thread (the parent-death signal follows the starting thread, and only the main thread is sure never to end); in spawn-true a caller on the main thread starts the child itself. spawnkit-caller (Options.StartOnCallerThread) never hands off.",
+			Note:          "spawn-true with the main thread held by a parked goroutine (bench.OffMainThread), so that the calls, made from an ordinary unlocked goroutine, never run on it: on Linux spawnkit then always hands the start to a spawner thread (the parent-death signal follows the starting thread, and only the main thread is sure never to end), as in a program whose os/signal goroutine sits on the main thread. spawnkit-caller (Options.StartOnCallerThread) never hands off.",
 		},
 		{
 			Name: "spawn-true-pipes", Title: "spawn+wait /bin/true, sequential, stdin/stdout/stderr pipes",
