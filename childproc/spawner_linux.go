@@ -28,7 +28,11 @@ import (
 // runtime never ends (a goroutine that returns locked to it wedges it
 // instead, runtime.mexit), and which only goes away with the process. A
 // caller that happens to run on it starts the child right there, locked to
-// it for the duration of the start so that it cannot move meanwhile.
+// it for the duration of the start so that it cannot move meanwhile. How
+// often that happens is up to the Go scheduler: often in a program whose
+// goroutines are free to land there, never in one where a goroutine sits
+// on it for good (os/signal's, once signal.Notify was called from main,
+// usually does).
 
 var spawner struct {
 	mu      sync.Mutex
