@@ -1,0 +1,160 @@
+package cluster_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/spawnkit/spawnkit/cluster"
+	"github.com/spawnkit/spawnkit/internal/testkit"
+)
+
+// stressIterations is n, n/4 with -short, n*10 with SPAWNKIT_STRESS=1.
+func stressIterations(n int) int {
+	switch {
+	case os.Getenv("SPAWNKIT_STRESS") != "":
+		return n * 10
+	case testing.Short():
+		return max(1, n/4)
+	}
+	return n
+}
+
+// TestStressShutdownRacingReloadAndMessages starts clusters and, at a
+// random moment (workers starting, ready, being replaced), races two
+// Reloads, a Broadcast and a Send against a Shutdown or the end of
+// Start's ctx: Shutdown and Wait return nil, every Reload returns nil, an
+// error matching ErrClosed or one naming its slot, the Events channel is
+// closed, and nothing is left: no worker, zombie, descriptor or
+// goroutine.
+func TestStressShutdownRacingReloadAndMessages(t *testing.T) {
+	testkit.NoLeaks(t)
+	n := stressIterations(12)
+	for i := range n {
+		ctx, cancel := context.WithCancel(context.Background())
+		p, err := cluster.Start(ctx, &cluster.Config{
+			Workers:         2,
+			Args:            []string{},
+			ExtraEnv:        []string{testkit.HelperEnvFor(t, "http")},
+			ShutdownTimeout: 10 * time.Second,
+		})
+		require.NoError(t, err, "run %d", i)
+		events := p.Events()
+		evDone := make(chan struct{})
+		go func() {
+			for range events {
+			}
+			close(evDone)
+		}()
+		time.Sleep(time.Duration(rand.IntN(400_000)) * time.Microsecond)
+
+		var wg sync.WaitGroup
+		reloadErrs := make([]error, 2)
+		for k := range reloadErrs {
+			wg.Go(func() {
+				rctx, rcancel := context.WithTimeout(context.Background(), time.Minute)
+				defer rcancel()
+				reloadErrs[k] = p.Reload(rctx)
+			})
+		}
+		wg.Go(func() { p.Broadcast(map[string]int{"Users": i}) })
+		wg.Go(func() { p.Send(1, "hello") })
+		time.Sleep(time.Duration(rand.IntN(200_000)) * time.Microsecond)
+		if i%2 == 0 {
+			sctx, scancel := context.WithTimeout(context.Background(), time.Minute)
+			require.NoError(t, p.Shutdown(sctx), "run %d: Shutdown", i)
+			scancel()
+		} else {
+			cancel()
+		}
+		waited := make(chan error, 1)
+		go func() { waited <- p.Wait() }()
+		select {
+		case err := <-waited:
+			require.NoError(t, err, "run %d: Wait", i)
+		case <-time.After(time.Minute):
+			t.Fatalf("run %d: Wait hangs after the shutdown", i)
+		}
+		waitOrFail(t, &wg, "run %d: Reload, Broadcast or Send hangs after the shutdown", i)
+		for k, err := range reloadErrs {
+			if err != nil && !errors.Is(err, cluster.ErrClosed) && !strings.Contains(err.Error(), "slot") {
+				t.Errorf("run %d: Reload %d: %v", i, k, err)
+			}
+		}
+		select {
+		case <-evDone:
+		case <-time.After(time.Minute):
+			t.Fatalf("run %d: Events not closed after Wait returned", i)
+		}
+		cancel()
+		require.Empty(t, testkit.Children(), "run %d: workers left", i)
+		require.Empty(t, testkit.Zombies(), "run %d: zombies", i)
+	}
+}
+
+// waitOrFail waits for wg, failing t if that takes over a minute.
+func waitOrFail(t *testing.T, wg *sync.WaitGroup, format string, args ...any) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatalf(format, args...)
+	}
+}
+
+// TestStressCrashLoopRacingReloadAndShutdown runs workers that die at once,
+// restarted without delay until the crash limit, while Reloads and a
+// Shutdown race them: nothing hangs and nothing is left.
+func TestStressCrashLoopRacingReloadAndShutdown(t *testing.T) {
+	testkit.NoLeaks(t)
+	n := stressIterations(8)
+	for i := range n {
+		p, err := cluster.Start(context.Background(), &cluster.Config{
+			Workers:      2,
+			Args:         []string{},
+			ExtraEnv:     []string{testkit.HelperEnvFor(t, "crash")},
+			RestartDelay: -1,
+			CrashLimit:   5,
+		})
+		require.NoError(t, err, "run %d", i)
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Go(func() {
+				rctx, rcancel := context.WithTimeout(context.Background(), time.Minute)
+				defer rcancel()
+				err := p.Reload(rctx)
+				if err == nil {
+					t.Errorf("run %d: Reload of crashing workers succeeded", i)
+				}
+			})
+		}
+		time.Sleep(time.Duration(rand.IntN(100_000)) * time.Microsecond)
+		if i%2 == 0 {
+			sctx, scancel := context.WithTimeout(context.Background(), time.Minute)
+			require.NoError(t, p.Shutdown(sctx), "run %d", i)
+			scancel()
+		}
+		waited := make(chan error, 1)
+		go func() { waited <- p.Wait() }()
+		select {
+		case err := <-waited:
+			if err != nil {
+				require.ErrorIs(t, err, cluster.ErrCrashLoop, "run %d", i)
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("run %d: Wait hangs", i)
+		}
+		waitOrFail(t, &wg, "run %d: Reload hangs", i)
+		require.Empty(t, testkit.Children(), "run %d: workers left", i)
+		require.Empty(t, testkit.Zombies(), "run %d: zombies", i)
+	}
+}
