@@ -14,7 +14,7 @@ import (
 
 // TestStressCtlCommandsRacingReloadAndStop fires every control command at
 // once from several clients (reload with and without --wait, scale, restart,
-// signal, status) and SIGHUP, in 3 rounds (30 with SPAWNKIT_STRESS=1),
+// signal, status) and SIGHUP, in 3 rounds (60 with SPAWNKIT_STRESS=1),
 // under 8 HTTP clients, then stops the
 // supervisor with SIGTERM while a reload runs: every command returns, no
 // request fails, the supervisor exits 0 and leaves no worker.
