@@ -452,6 +452,22 @@ func (p *Pool) aborted() bool {
 	}
 }
 
+// ending reports whether the pool gives up on its tasks: it was aborted,
+// or the ctx given to New ended and the abort is on its way. From the
+// moment that ctx ends, childproc kills the workers (they were forked with
+// a ctx derived from it), so a worker seen dying then did not crash.
+func (p *Pool) ending() bool {
+	return p.aborted() || p.ctx.Err() != nil
+}
+
+// endErr is the error of the tasks the pool gives up on; see ending.
+func (p *Pool) endErr() error {
+	if p.aborted() {
+		return p.abortE
+	}
+	return p.closedErr()
+}
+
 func (p *Pool) setPid(slot, pid int) {
 	p.pidMu.Lock()
 	p.pids[slot] = pid
@@ -512,6 +528,10 @@ func (p *Pool) supervise(slot int, w *worker) {
 			// The worker died while idle: replace it now, or when the
 			// next task comes if it cannot start.
 			p.reap(slot, w)
+			if p.ending() {
+				w = nil // killed with the pool, not crashed
+				continue
+			}
 			p.logCrashed(slot, w, nil)
 			w, _ = p.startWorker(slot)
 		case <-abort:
@@ -537,8 +557,8 @@ func (p *Pool) runTask(slot int, w *worker, t *task) *worker {
 	}
 	resent := false
 	for attempt := 1; ; {
-		if p.aborted() {
-			t.finish(nil, p.abortE)
+		if p.ending() {
+			t.finish(nil, p.endErr())
 			return w
 		}
 		if w != nil && w.ended() {
@@ -546,12 +566,18 @@ func (p *Pool) runTask(slot int, w *worker, t *task) *worker {
 			// never hand it the task.
 			w.kill()
 			p.reap(slot, w)
-			p.logCrashed(slot, w, nil)
+			if !p.ending() {
+				p.logCrashed(slot, w, nil)
+			}
 			w = nil
 		}
 		if w == nil {
 			var err error
 			if w, err = p.startWorker(slot); err != nil {
+				if p.ending() {
+					// The Fork failed because the pool's ctx ended.
+					err = p.endErr()
+				}
 				t.finish(nil, err)
 				return nil
 			}
@@ -566,7 +592,9 @@ func (p *Pool) runTask(slot int, w *worker, t *task) *worker {
 			// idle and its end was not seen yet): use a new one.
 			w.kill()
 			p.reap(slot, w)
-			p.logCrashed(slot, w, nil)
+			if !p.ending() {
+				p.logCrashed(slot, w, nil)
+			}
 			w = nil
 			if resent {
 				t.finish(nil, err)
@@ -586,7 +614,7 @@ func (p *Pool) runTask(slot int, w *worker, t *task) *worker {
 			}
 		}
 		t.finish(nil, err)
-		if !p.aborted() {
+		if !p.ending() {
 			w, _ = p.startWorker(slot)
 		}
 		return w
@@ -671,6 +699,11 @@ func (p *Pool) exec(slot int, w *worker, t *task) (ipc.Message, execState, error
 		}
 	}
 	p.reap(slot, w)
+	if killedFor == nil && p.ctx.Err() != nil {
+		// Killed because the pool's ctx ended, before the abort reached
+		// this loop: not a crash.
+		killedFor = p.endErr()
+	}
 	switch {
 	case killedFor == nil && !started && !t.finished():
 		// The worker died before it took the task (it was dying while
