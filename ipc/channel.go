@@ -22,6 +22,7 @@ import (
 // running alongside any number of senders).
 type Channel struct {
 	conn    *net.UnixConn
+	src     *connSource // reads conn (wait_linux.go, wait_other.go)
 	maxSize int
 
 	wmu sync.Mutex // serializes writes so messages never interleave
@@ -117,10 +118,12 @@ func newChannel(uc *net.UnixConn, opts *Options) *Channel {
 	if opts != nil && opts.MaxMessageSize != 0 { // New refused a negative one
 		max = opts.MaxMessageSize
 	}
+	src := newConnSource(uc)
 	c := &Channel{
 		conn:    uc,
+		src:     src,
 		maxSize: max,
-		fr:      newFrameReader(unixSource{uc}, max),
+		fr:      newFrameReader(src, max),
 		done:    make(chan struct{}),
 	}
 	c.drained.L = &c.smu
@@ -265,7 +268,7 @@ func (c *Channel) write(b []byte) error {
 		return net.ErrClosed
 	}
 	c.wmu.Lock()
-	_, err := c.conn.Write(b)
+	err := c.src.write(b)
 	c.wmu.Unlock()
 	return c.writeErr(err)
 }
@@ -350,7 +353,7 @@ func (c *Channel) Close() error {
 // that was partly received kept. The deadline may be set from any
 // goroutine, also while a Recv waits. After Close it returns net.ErrClosed.
 func (c *Channel) SetReadDeadline(t time.Time) error {
-	if err := c.conn.SetReadDeadline(t); err != nil {
+	if err := c.src.setReadDeadline(t); err != nil {
 		if c.closed.Load() || errors.Is(err, net.ErrClosed) {
 			return net.ErrClosed
 		}
@@ -364,7 +367,7 @@ func (c *Channel) closeConn() (first bool, err error) {
 	c.closeOnce.Do(func() {
 		first = true
 		c.closed.Store(true)
-		err = c.conn.Close()
+		err = c.src.close()
 	})
 	return first, err
 }

@@ -92,10 +92,9 @@ func (c *Channel) send(msg []byte, bare bool) error {
 	c.smu.Unlock()
 	var err error
 	if bare {
-		bufs := net.Buffers{msg, newline}
-		_, err = bufs.WriteTo(c.conn)
+		err = c.src.writeBuffers(msg, newline)
 	} else {
-		_, err = c.conn.Write(msg)
+		err = c.src.write(msg)
 	}
 	c.wmu.Unlock()
 	return c.writeErr(err)
@@ -137,11 +136,7 @@ func (c *Channel) sendHandle(line []byte, fd int) error {
 
 // writeMsgLocked writes line with fd; c.wmu must be held.
 func (c *Channel) writeMsgLocked(line []byte, fd int) error {
-	n, _, err := c.conn.WriteMsgUnix(line, syscall.UnixRights(fd), nil)
-	if err == nil && n < len(line) {
-		_, err = c.conn.Write(line[n:])
-	}
-	return err
+	return c.src.writeRights(line, syscall.UnixRights(fd))
 }
 
 // acknowledged acts on NODE_HANDLE_ACK (ack) or NODE_HANDLE_NACK from the
@@ -207,7 +202,7 @@ func (c *Channel) flush() {
 		if o.fd >= 0 {
 			err = c.writeMsgLocked(o.line, o.fd)
 		} else {
-			_, err = c.conn.Write(o.line)
+			err = c.src.write(o.line)
 		}
 		c.wmu.Unlock()
 		c.smu.Lock()
@@ -259,9 +254,9 @@ func (c *Channel) drainQueue() {
 		}
 		// Close closes the socket next: the deadline set here (which
 		// replaces one set with SetReadDeadline) never outlives it.
-		c.conn.SetReadDeadline(deadline)
+		c.src.setReadDeadline(deadline)
 		line, _, fd, err := c.recvLine()
-		c.conn.SetReadDeadline(time.Time{})
+		c.src.setReadDeadline(time.Time{})
 		if err == nil {
 			if at, _ := c.fr.v.check(line); at < 0 && c.fr.v.cmdKey {
 				if obj, cmd, ok := internal(line); ok {
