@@ -133,8 +133,9 @@ func readMessages(s *ipcState, q *eventQueue, command string, exited, ctxDone <-
 	defer close(s.done)
 	for {
 		m, f, err := s.ch.RecvFile()
-		var syntax *ipc.SyntaxError
-		if errors.As(err, &syntax) {
+		// (err is tested first: errors.As's target would be allocated
+		// for every message otherwise.)
+		if err != nil && errors.As(err, new(*ipc.SyntaxError)) {
 			// One bad line: report it; the channel goes on with the next.
 			q.push(Event{Kind: EventError, Err: fmt.Errorf("childproc: receive from %s: %w", command, err)})
 			continue
