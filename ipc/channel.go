@@ -352,6 +352,13 @@ func (c *Channel) Close() error {
 // removed, the next Recv goes on where the stream stopped, with a message
 // that was partly received kept. The deadline may be set from any
 // goroutine, also while a Recv waits. After Close it returns net.ErrClosed.
+//
+// On Linux a Recv that waits for the answer to a message sent since the
+// previous Recv returned first waits in the kernel (a blocking recvmsg,
+// which wakes it sooner than Go's netpoller), for at most a millisecond
+// rounded up to a clock tick (4 ms at HZ=250); a deadline set while it
+// waits there takes effect when that time is over. A deadline set before
+// it bounds it, and Close wakes it at once.
 func (c *Channel) SetReadDeadline(t time.Time) error {
 	if err := c.src.setReadDeadline(t); err != nil {
 		if c.closed.Load() || errors.Is(err, net.ErrClosed) {
