@@ -94,7 +94,7 @@ func (p *Process) Events() <-chan Event {
 
 // Wait waits for the child to exit and for the copies into [Writer] stdio to
 // finish (at most KillDelay after the exit, in case a grandchild holds an
-// output open). After a kill by Timeout, ctx or MaxBuffer it also waits
+// output open; a Writer whose Write blocks holds Wait up until it returns). After a kill by Timeout, ctx or MaxBuffer it also waits
 // until nothing of the child's tree runs any more (SIGKILL after
 // KillDelay), so no process, goroutine or fd of it outlives Wait. It returns nil when the child exited with status 0 and was
 // not killed by us, and an *[ExitError] otherwise. Wait may be called any

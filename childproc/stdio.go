@@ -67,7 +67,10 @@ func Reader(r io.Reader) Stdio {
 // Writer copies the child's stdout or stderr into w. If w is an *os.File the
 // child writes it directly; otherwise a goroutine copies from a pipe, and
 // Wait returns only once that copy has finished (at most KillDelay after the
-// child exits, in case a grandchild holds the pipe open). Use it for Stdout
+// child exits, in case a grandchild holds the pipe open). A Write into w
+// that blocks holds Wait up for as long as it blocks, KillDelay and the
+// ctx notwithstanding, since no Write can be interrupted: w must keep up
+// (or be an *os.File). Use it for Stdout
 // and Stderr only. The same w (==) given as both Stdout and Stderr gets
 // one pipe for both streams: its writes never run at once, and come in the
 // order the child wrote them.

@@ -31,7 +31,9 @@ type Pipeline struct {
 	// Stdout receives the last stage's output in Run; nil discards it
 	// (/dev/null). An *os.File is handed to a Command stage directly; any
 	// other writer is fed by a goroutine, and a write error fails the last
-	// stage. Output requires Stdout to be nil.
+	// stage; a Write that blocks holds Run up until it returns, even after
+	// the ctx ended (no Write can be interrupted). Output requires Stdout
+	// to be nil.
 	Stdout io.Writer
 
 	// Stderr, if set, receives a copy of every Command stage's stderr, one

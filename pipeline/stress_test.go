@@ -162,3 +162,38 @@ func TestStressStageFailsWhileOthersStream(t *testing.T) {
 		require.False(t, errors.Is(err, context.Canceled))
 	}
 }
+
+// TestStdoutThatBlocksHoldsRun checks the documented edge of Stdout: a
+// Write that blocks (an io.Pipe nobody reads) holds Run up, even after the
+// ctx ended; Run returns once the Write returns, leaving nothing behind.
+func TestStdoutThatBlocksHoldsRun(t *testing.T) {
+	testkit.NoLeaks(t)
+	pr, pw := io.Pipe()
+	p := pipeline.New(pipeline.Command("echo", "hi"), pipeline.Command("cat"))
+	p.Stdout = pw
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	select {
+	case err := <-done:
+		t.Fatalf("Run returned (%v) while the Write into Stdout still blocks", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	cancel()
+	select {
+	case err := <-done:
+		t.Fatalf("Run returned (%v) after the ctx ended while the Write into Stdout still blocks", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	b := make([]byte, 16)
+	n, err := pr.Read(b)
+	require.NoError(t, err)
+	require.Equal(t, "hi\n", string(b[:n]))
+	select {
+	case <-done: // nil, or the ctx's error: both stages may have been killed
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return once the Write returned")
+	}
+	pr.Close()
+}
