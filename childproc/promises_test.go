@@ -5,6 +5,7 @@ import (
 	"errors"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -73,5 +74,29 @@ func TestForkSIGINTCancelsRoleContextAndKeepsSignal(t *testing.T) {
 	assert.False(t, ee.Killed, "we sent the signal ourselves; the library killed nothing")
 	assert.False(t, errors.Is(err, context.Canceled))
 	assert.Equal(t, "linger: stopping\n", stderr.String())
+	collect(t, p)
+}
+
+// TestUnrefKeepsTimeout checks Unref's doc: Unref stops the ctx from
+// killing the child, but Options.Timeout still applies (the whole tree is
+// killed, and the error is a timeout).
+func TestUnrefKeepsTimeout(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p, err := childproc.Spawn(ctx, "sleep", []string{"30"}, &childproc.Options{
+		Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Ignore,
+		Timeout: 200 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	p.Unref()
+	start := time.Now()
+	err = p.Wait()
+	var ee *childproc.ExitError
+	require.ErrorAs(t, err, &ee)
+	assert.True(t, ee.TimedOut)
+	assert.True(t, ee.Killed)
+	assert.Equal(t, childproc.ExitStatus{Code: -1, Signal: syscall.SIGTERM}, ee.Status())
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 25*time.Second, "killed by the Timeout, not ended by sleep 30")
 	collect(t, p)
 }
