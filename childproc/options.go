@@ -108,8 +108,9 @@ type Options struct {
 	IPCRecv bool
 
 	// PTY runs the child on a new pseudo-terminal: its stdin, stdout and
-	// stderr are the terminal (the Stdin/Stdout/Stderr fields are ignored),
-	// it leads a new session with the terminal as its controlling tty,
+	// stderr are the terminal (a Stdin, Stdout or Stderr set as well is an
+	// error naming the field, and nothing starts), it leads a new session
+	// with the terminal as its controlling tty,
 	// Process.Stdout reads what it prints and Process.Stdin types into it.
 	// Process.Stderr is nil. Reading Stdout returns io.EOF once every
 	// process has closed the terminal and everything printed was read (the
