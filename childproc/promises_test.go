@@ -3,6 +3,7 @@ package childproc_test
 import (
 	"context"
 	"errors"
+	"io"
 	"syscall"
 	"testing"
 	"time"
@@ -99,4 +100,35 @@ func TestUnrefKeepsTimeout(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, time.Since(start), 25*time.Second, "killed by the Timeout, not ended by sleep 30")
 	collect(t, p)
+}
+
+// TestSignalReachesTheChildAlone checks Signal's doc: the signal goes to the
+// child itself, not to what it started (unlike Kill and the tree kills), and
+// the child's ExitError is not Killed.
+func TestSignalReachesTheChildAlone(t *testing.T) {
+	marker := uniqueSleep()
+	defer func() {
+		for _, pid := range pidsRunning(marker) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}()
+	// The grandchild stays in the child's process group, where a group
+	// signal would reach it.
+	p, err := childproc.Spawn(context.Background(), "sh", []string{"-c", "sleep " + marker + " >/dev/null 2>&1 & echo ready; wait"}, &childproc.Options{Stdin: childproc.Ignore, Stderr: childproc.Ignore})
+	require.NoError(t, err)
+	line := make([]byte, 6)
+	_, err = io.ReadFull(p.Stdout, line)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return len(pidsRunning(marker)) == 1 }, 5*time.Second, 10*time.Millisecond)
+	grandchild := pidsRunning(marker)[0]
+	require.NoError(t, p.Signal(syscall.SIGTERM))
+	var ee *childproc.ExitError
+	require.ErrorAs(t, p.Wait(), &ee)
+	assert.Equal(t, childproc.ExitStatus{Code: -1, Signal: syscall.SIGTERM}, ee.Status())
+	assert.False(t, ee.Killed)
+	assert.Equal(t, []int{grandchild}, pidsRunning(marker), "the grandchild got nothing")
+	require.NoError(t, syscall.Kill(grandchild, syscall.SIGKILL))
+	waitGone(t, marker, 5*time.Second)
+	require.NoError(t, p.Stdout.Close())
+	assert.Equal(t, []string{"spawn", "exit(signal=terminated)", "close(signal=terminated)"}, kinds(collect(t, p)))
 }
