@@ -1,6 +1,11 @@
 // Command detached starts a timer child that outlives it: the child runs in
 // its own session, the parent calls Unref and exits at once, and the child
 // writes to -out when its timer fires.
+//
+//	$ detached -after 2s -out /tmp/done.txt
+//	started detached child 12627; parent exiting
+//	$ sleep 2; cat /tmp/done.txt
+//	timer child 12627 done
 package main
 
 import (

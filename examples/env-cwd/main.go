@@ -1,6 +1,10 @@
 // Command env-cwd runs a shell command with a custom environment and working
 // directory: `echo $ANSWER` sees 42, and $HOME is not passed on because Env
-// replaces the parent's environment entirely.
+// replaces the parent's environment entirely. The working directory is the
+// -dir flag (default: os.TempDir()).
+//
+//	$ env-cwd -dir /etc
+//	ANSWER=42 HOME=unset PWD=/etc
 package main
 
 import (

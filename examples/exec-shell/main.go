@@ -1,5 +1,10 @@
 // Command exec-shell counts the files under a directory with a shell
-// pipeline run by childproc.Exec: `find DIR -type f | wc -l`.
+// pipeline run by childproc.Exec: `find DIR -type f | wc -l`. The directory
+// is the -dir flag (default "."), quoted with shell.Quote into the line;
+// other arguments are ignored.
+//
+//	$ exec-shell -dir /etc/ssl
+//	Number of files 6
 package main
 
 import (

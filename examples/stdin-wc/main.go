@@ -1,5 +1,8 @@
 // Command stdin-wc pipes its own standard input into `wc` and prints what wc
 // says: the parent's stdin is handed to the child as is.
+//
+//	$ echo "a b c" | stdin-wc
+//	wc:       1       3       6
 package main
 
 import (
