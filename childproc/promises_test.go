@@ -132,3 +132,30 @@ func TestSignalReachesTheChildAlone(t *testing.T) {
 	require.NoError(t, p.Stdout.Close())
 	assert.Equal(t, []string{"spawn", "exit(signal=terminated)", "close(signal=terminated)"}, kinds(collect(t, p)))
 }
+
+// TestStdioFileNilIsIgnoreAndReaderIsForStdinOnly checks the docs of File
+// (a nil f is the same as Ignore) and Reader (Stdin only: as Stdout or
+// Stderr it is an error naming the stream, and nothing starts).
+func TestStdioFileNilIsIgnoreAndReaderIsForStdinOnly(t *testing.T) {
+	ctx := context.Background()
+	// cat reads /dev/null and ends at once; its stderr goes nowhere.
+	p, err := childproc.Spawn(ctx, "sh", []string{"-c", "cat; echo to-stderr >&2; test -c /dev/stdin && echo devnull"}, &childproc.Options{
+		Stdin: childproc.File(nil), Stderr: childproc.File(nil),
+	})
+	require.NoError(t, err)
+	assert.Nil(t, p.Stdin, "no stdin pipe for File(nil)")
+	assert.Nil(t, p.Stderr, "no stderr pipe for File(nil)")
+	out, err := io.ReadAll(p.Stdout)
+	require.NoError(t, err)
+	require.NoError(t, p.Wait())
+	assert.Equal(t, "devnull\n", string(out))
+	collect(t, p)
+
+	for _, opts := range []*childproc.Options{
+		{Stdout: childproc.Reader(io.LimitReader(nil, 0))},
+		{Stderr: childproc.Reader(io.LimitReader(nil, 0))},
+	} {
+		_, err := childproc.Spawn(ctx, "true", nil, opts)
+		assert.ErrorContains(t, err, "Reader cannot be used for fd ")
+	}
+}
