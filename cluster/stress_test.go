@@ -158,3 +158,38 @@ func TestStressCrashLoopRacingReloadAndShutdown(t *testing.T) {
 		require.Empty(t, testkit.Zombies(), "run %d: zombies", i)
 	}
 }
+
+// TestStressStartCtxEndsAtRandomMoments ends Start's ctx before Start or at
+// a random moment while its workers start: Start fails with the ctx's
+// error, or the cluster shuts down by itself and Wait returns nil; either
+// way no worker, zombie, descriptor or goroutine is left.
+func TestStressStartCtxEndsAtRandomMoments(t *testing.T) {
+	testkit.NoLeaks(t)
+	n := stressIterations(30)
+	for i := range n {
+		ctx, cancel := context.WithCancel(context.Background())
+		if i%3 == 0 {
+			cancel()
+		} else {
+			time.AfterFunc(time.Duration(rand.IntN(5000))*time.Microsecond, cancel)
+		}
+		p, err := cluster.Start(ctx, &cluster.Config{
+			Workers: 2, Args: []string{}, ExtraEnv: []string{testkit.HelperEnvFor(t, "http")},
+		})
+		if err != nil {
+			require.ErrorIs(t, err, context.Canceled, "run %d", i)
+		} else {
+			waited := make(chan error, 1)
+			go func() { waited <- p.Wait() }()
+			select {
+			case err := <-waited:
+				require.NoError(t, err, "run %d: Wait", i)
+			case <-time.After(time.Minute):
+				t.Fatalf("run %d: Wait hangs after Start's ctx ended", i)
+			}
+		}
+		cancel()
+		require.Empty(t, testkit.Children(), "run %d: workers left", i)
+		require.Empty(t, testkit.Zombies(), "run %d: zombies", i)
+	}
+}
