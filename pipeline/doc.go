@@ -10,6 +10,8 @@
 //	p, err := pipeline.Parse(`git ls-files | grep '\.go$' | wc -l`)
 //	out, err := p.Output(ctx)
 //
+// or, with a Go function between two programs:
+//
 //	p := pipeline.New(
 //		pipeline.Command("find", dir, "-type", "f"),
 //		pipeline.Func(func(ctx context.Context, in io.Reader, out io.Writer) error { ... }),

@@ -27,6 +27,7 @@
 //		if childproc.Init() {
 //			return
 //		}
+//		ctx := context.Background()
 //		p, err := pool.New(ctx, "sum", &pool.Options{Workers: 4})
 //		...
 //		res, err := p.Submit(ctx, 1_000_000)
