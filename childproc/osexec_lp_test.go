@@ -1,3 +1,5 @@
+//go:build unix
+
 package childproc_test
 
 // Ported from Go's os/exec lp_test.go, lp_unix_test.go, lp_linux_test.go

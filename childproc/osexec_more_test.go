@@ -1,3 +1,5 @@
+//go:build unix
+
 package childproc_test
 
 // More of Go's os/exec tests (exec_test.go, exec_posix_test.go,

@@ -1,3 +1,5 @@
+//go:build unix
+
 package childproc_test
 
 // Ported from Go's os/exec exec_test.go and exec_posix_test.go. Each test
