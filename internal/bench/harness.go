@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -333,30 +334,69 @@ func Machine() string {
 		runtime.NumCPU(), model, runtime.GOOS, runtime.GOARCH, kernel, runtime.Version(), nodeV, loadavg(), sourceState())
 }
 
-// sourceState names the commit of the working tree the binary was most
-// likely built from (go run builds the working tree) and the library files
-// that differed from it when the run started.
+// sourceState names the code this binary was built from, for the "source:"
+// part of the Machine header. It prefers the version control information Go
+// stamped into the binary (go build with -buildvcs): "commit <revision>
+// (stamped in the binary), clean" or ", modified" when the tree had
+// uncommitted changes at build time. Without a stamp (go run, go test, or
+// -buildvcs=false) it asks git about the module root this package was
+// compiled from (found through runtime.Caller, so not the current
+// directory): "commit <short> (from working tree <root>)" and either
+// "library clean" or "modified: <library files>"; that tree may have moved
+// on since the build. Without either it says "unknown".
 func sourceState() string {
-	head, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	var settings []debug.BuildSetting
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		settings = bi.Settings
+	}
+	root := ""
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		root = filepath.Dir(filepath.Dir(filepath.Dir(file))) // internal/bench/harness.go
+	}
+	return describeSource(settings, root)
+}
+
+// describeSource is sourceState given the binary's build settings and the
+// module root to ask git about ("" for none).
+func describeSource(settings []debug.BuildSetting, root string) string {
+	var rev, modified string
+	for _, s := range settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev != "" {
+		state := "clean"
+		if modified == "true" {
+			state = "modified"
+		}
+		return "commit " + rev + " (stamped in the binary), " + state
+	}
+	if root == "" {
+		return "unknown (no version control stamp, no source path)"
+	}
+	head, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output()
 	if err != nil {
-		return "unknown (no git)"
+		return "unknown (no version control stamp; no git at " + root + ")"
 	}
-	s := "commit " + strings.TrimSpace(string(head))
-	out, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no", "--", "childproc", "ipc", "pipeline", "cluster", "shell").Output()
-	if err == nil {
-		var dirty []string
-		for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-			if f := strings.Fields(l); len(f) >= 2 && !strings.HasSuffix(f[len(f)-1], "_test.go") {
-				dirty = append(dirty, f[len(f)-1])
-			}
-		}
-		if len(dirty) == 0 {
-			s += ", library clean"
-		} else {
-			s += ", library files modified in the working tree: " + strings.Join(dirty, " ")
+	s := "commit " + strings.TrimSpace(string(head)) + " (from working tree " + root + ")"
+	out, err := exec.Command("git", "-C", root, "status", "--porcelain", "--untracked-files=no", "--", "childproc", "ipc", "pipeline", "cluster", "shell", "pool").Output()
+	if err != nil {
+		return s + ", state unknown"
+	}
+	var dirty []string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && !strings.HasSuffix(f[len(f)-1], "_test.go") {
+			dirty = append(dirty, f[len(f)-1])
 		}
 	}
-	return s
+	if len(dirty) == 0 {
+		return s + ", library clean"
+	}
+	return s + ", modified: " + strings.Join(dirty, " ")
 }
 
 // stats of one metric over rounds.
