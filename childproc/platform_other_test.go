@@ -1,4 +1,4 @@
-//go:build !linux || spawnkit_portable
+//go:build unix && (!linux || spawnkit_portable)
 
 package childproc_test
 

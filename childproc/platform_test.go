@@ -1,3 +1,5 @@
+//go:build unix
+
 package childproc_test
 
 // setRlimitCur sets an rlimit field, a uint64 on Linux and an int64 on some
