@@ -245,8 +245,9 @@ func (p *Primary) Workers() []WorkerInfo {
 func (p *Primary) Addrs() []net.Addr { return p.socks.addrs() }
 
 // Send sends v as one message to the worker with that ID, where
-// [Worker.Messages] delivers it. An [ipc.Message] or json.RawMessage is sent as
-// is; anything else is encoded with encoding/json. It returns [ErrNoWorker]
+// [Worker.Messages] delivers it, encoded by [ipc.Marshal] (an [ipc.Message] or
+// json.RawMessage is taken as it is, arrives compacted, and must be valid
+// JSON). It returns [ErrNoWorker]
 // when no running worker has that ID, and an error when the worker exited
 // before the message was written. It blocks while the worker's socket
 // buffer is full (the worker does not read).
@@ -257,7 +258,7 @@ func (p *Primary) Send(id int, v any) error {
 	if w == nil {
 		return fmt.Errorf("cluster: send to worker %d: %w", id, ErrNoWorker)
 	}
-	data, err := encode(v)
+	data, err := ipc.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("cluster: send to worker %d: %w", id, err)
 	}
@@ -272,7 +273,7 @@ func (p *Primary) Send(id int, v any) error {
 // that exits meanwhile is skipped; other failures are joined in the
 // error. v is encoded once, as for Send.
 func (p *Primary) Broadcast(v any) error {
-	data, err := encode(v)
+	data, err := ipc.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("cluster: broadcast: %w", err)
 	}

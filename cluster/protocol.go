@@ -1,12 +1,6 @@
 package cluster
 
-import (
-	"bytes"
-	"encoding/json"
-	"errors"
-
-	"github.com/spawnkit/spawnkit/ipc"
-)
+import "github.com/spawnkit/spawnkit/ipc"
 
 // The environment variable that makes a process a worker: "ID:SLOT". Run
 // reads it, and removes it so that the worker's own children are not
@@ -46,30 +40,3 @@ type envelope struct {
 	Err       string      `json:"err,omitempty"`
 	Data      ipc.Message `json:"data,omitempty"`
 }
-
-// encode turns a user value into the raw JSON a message carries: an
-// ipc.Message or json.RawMessage as is, anything else with encoding/json
-// (without HTML escaping, as ipc.Channel.Send does).
-func encode(v any) (ipc.Message, error) {
-	switch m := v.(type) {
-	case ipc.Message:
-		if len(m) == 0 {
-			return nil, errEmptyMessage
-		}
-		return m, nil
-	case json.RawMessage:
-		if len(m) == 0 {
-			return nil, errEmptyMessage
-		}
-		return ipc.Message(m), nil
-	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return ipc.Message(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), nil
-}
-
-var errEmptyMessage = errors.New("empty raw message")

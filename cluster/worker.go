@@ -185,11 +185,12 @@ func (w *Worker) Ready() error {
 	return w.ch.Send(envelope{Op: opReady})
 }
 
-// Send sends v to the primary, where it arrives as [EventMessage]. An
-// [ipc.Message] or json.RawMessage is sent as is; anything else is encoded
-// with encoding/json. It fails once the channel to the primary has closed.
+// Send sends v to the primary, where it arrives as [EventMessage], encoded
+// by [ipc.Marshal] (an [ipc.Message] or json.RawMessage is taken as it is,
+// arrives compacted, and must be valid JSON). It fails once the channel to
+// the primary has closed.
 func (w *Worker) Send(v any) error {
-	data, err := encode(v)
+	data, err := ipc.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("cluster: send: %w", err)
 	}

@@ -4,7 +4,6 @@ package ipc
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -167,26 +166,6 @@ func Pair() (parent *Channel, child *os.File, err error) {
 	return newChannel(fc.(*net.UnixConn), nil), os.NewFile(uintptr(fds[1]), "ipc-child"), nil
 }
 
-// encBuf is a pooled buffer with an encoder writing into it.
-type encBuf struct {
-	b   bytes.Buffer
-	enc *json.Encoder
-}
-
-var encPool = sync.Pool{New: func() any {
-	e := new(encBuf)
-	e.enc = json.NewEncoder(&e.b)
-	e.enc.SetEscapeHTML(false)
-	return e
-}}
-
-func putEncBuf(e *encBuf) {
-	if e.b.Cap() <= 1<<20 {
-		e.b.Reset()
-		encPool.Put(e)
-	}
-}
-
 // rawLimit is the size above which a raw message is written with writev
 // instead of being copied next to its newline.
 const rawLimit = 32 << 10
@@ -227,40 +206,6 @@ func (c *Channel) Send(v any) error {
 		return ErrTooLarge
 	}
 	return c.send(e.b.Bytes(), false)
-}
-
-// rawOf reports whether v is to be sent as raw JSON text.
-func rawOf(v any) ([]byte, bool) {
-	switch m := v.(type) {
-	case Message:
-		return m, true
-	case json.RawMessage:
-		return m, true
-	}
-	return nil, false
-}
-
-// encodeLine writes v as one line of JSON (with its trailing newline) into
-// e.b.
-func encodeLine(e *encBuf, v any) error {
-	if raw, ok := rawOf(v); ok {
-		if len(raw) == 0 {
-			return errors.New("ipc: cannot send an empty raw message")
-		}
-		if bytes.IndexByte(raw, '\n') >= 0 {
-			if err := json.Compact(&e.b, raw); err != nil {
-				return fmt.Errorf("ipc: invalid raw message: %w", err)
-			}
-		} else {
-			e.b.Write(raw)
-		}
-		e.b.WriteByte('\n')
-		return nil
-	}
-	if err := e.enc.Encode(v); err != nil {
-		return fmt.Errorf("ipc: %w", err)
-	}
-	return nil
 }
 
 func (c *Channel) write(b []byte) error {

@@ -2,7 +2,6 @@ package pool
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -44,12 +43,13 @@ type reply struct {
 }
 
 // Handler runs one task in a worker process. task is the JSON value given to
-// Submit. The returned value is encoded with encoding/json (an [ipc.Message] or
-// json.RawMessage is sent as is) and becomes Submit's result; a returned
-// error becomes Submit's *[TaskError], carrying err.Error(), and so does a
-// value that cannot be encoded or that nests arrays and objects deeper than
-// 9,999 levels (encoding/json, which decodes the reply, refuses more with
-// the pool's envelope around it). ctx is cancelled
+// Submit. The returned value is encoded by [ipc.Marshal] (an [ipc.Message] or
+// json.RawMessage is taken as it is and arrives compacted) and becomes
+// Submit's result; a returned error becomes Submit's *[TaskError], carrying
+// err.Error(), and so does a value that cannot be encoded (invalid or
+// empty raw JSON, a value JSON cannot represent) or that nests arrays and
+// objects deeper than 9,999 levels (encoding/json, which decodes the
+// reply, refuses more with the pool's envelope around it). ctx is cancelled
 // when the caller of Submit gives up (its ctx ends) and when the worker is
 // asked to stop by a signal; with Options.TaskTimeout, ctx carries its
 // deadline (ctx.Deadline), at which the pool kills the worker if the
@@ -184,7 +184,12 @@ func run(ctx context.Context, fn Handler, req request, done chan<- outcome) {
 	v, err := fn(ctx, req.Task)
 	o := outcome{id: req.ID, err: err}
 	if err == nil {
-		o.result, o.err = encode(v)
+		if o.result, err = ipc.Marshal(v); err == nil {
+			err = checkNesting(o.result)
+		}
+		if err != nil {
+			o.err = fmt.Errorf("pool: encode result: %w", err)
+		}
 	}
 	done <- o
 }
@@ -195,18 +200,4 @@ func answer(o outcome) reply {
 		return reply{ID: o.id, Error: &msg}
 	}
 	return reply{ID: o.id, Result: o.result}
-}
-
-// encode turns v into one JSON value; Message and json.RawMessage are taken
-// as they are (after validation). A value nested too deep for the pool to
-// decode its reply is an error.
-func encode(v any) (ipc.Message, error) {
-	b, err := json.Marshal(v)
-	if err == nil {
-		err = checkNesting(b)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("pool: encode result: %w", err)
-	}
-	return ipc.Message(b), nil
 }

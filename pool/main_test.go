@@ -69,6 +69,12 @@ func ops(ctx context.Context, task ipc.Message) (any, error) {
 		return os.Getpid(), nil
 	case "getenv":
 		return os.Getenv(o.Msg), nil
+	case "echo":
+		return o.Msg, nil
+	case "raw": // Msg as raw JSON, valid or not
+		return ipc.Message(o.Msg), nil
+	case "self":
+		return task, nil
 	case "fail":
 		return nil, errors.New(o.Msg)
 	case "exit":

@@ -50,7 +50,6 @@ package pool
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -286,9 +285,9 @@ func New(ctx context.Context, role string, options *Options) (*Pool, error) {
 	return p, nil
 }
 
-// Submit sends task, encoded with encoding/json (an [ipc.Message] or
-// json.RawMessage is sent as is), to a free worker and waits for the
-// handler's result, which it returns as raw JSON.
+// Submit sends task, encoded by [ipc.Marshal] (an [ipc.Message] or
+// json.RawMessage is taken as it is and arrives compacted), to a free
+// worker and waits for the handler's result, which it returns as raw JSON.
 //
 // When every worker is busy the task waits in the queue; when the queue is
 // full as well, Submit blocks until there is room. If ctx ends first, Submit
@@ -309,7 +308,7 @@ func New(ctx context.Context, role string, options *Options) (*Pool, error) {
 // more than 10,000 with the pool's envelope around it; a handler's result
 // that deep is a *TaskError).
 func (p *Pool) Submit(ctx context.Context, task any) (ipc.Message, error) {
-	payload, err := json.Marshal(task)
+	payload, err := ipc.Marshal(task)
 	if err == nil {
 		err = checkNesting(payload)
 	}

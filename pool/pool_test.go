@@ -434,7 +434,7 @@ func TestNewFailsForUnregisteredRole(t *testing.T) {
 func TestBadTasks(t *testing.T) {
 	p := newPool(t, &pool.Options{Workers: 1})
 	_, err := p.Submit(context.Background(), func() {})
-	assert.ErrorContains(t, err, "pool: encode task: json: unsupported type")
+	assert.ErrorContains(t, err, "pool: encode task: ipc: json: unsupported type: func()")
 	m, err := p.Submit(context.Background(), op{Op: "square", N: -4})
 	require.NoError(t, err)
 	assert.Equal(t, 16, decodeInt(t, m))
