@@ -102,12 +102,21 @@ func (s *supervisor) broadcast() {
 	s.changed = make(chan struct{})
 }
 
-// start starts a worker for slot sl running sp. The worker is not sl.cur:
-// the caller decides when it takes the slot.
-func (s *supervisor) start(sl *slot, sp *spec) (*worker, error) {
+// lockRunning locks s.mu and reports true, or, when the supervisor is
+// stopping, leaves it unlocked and reports false.
+func (s *supervisor) lockRunning() bool {
 	s.mu.Lock()
 	if s.stopping {
 		s.mu.Unlock()
+		return false
+	}
+	return true
+}
+
+// start starts a worker for slot sl running sp. The worker is not sl.cur:
+// the caller decides when it takes the slot.
+func (s *supervisor) start(sl *slot, sp *spec) (*worker, error) {
+	if !s.lockRunning() {
 		return nil, errStopping
 	}
 	s.nextID++
@@ -167,17 +176,25 @@ func (s *supervisor) start(sl *slot, sp *spec) (*worker, error) {
 		extra = append(extra, "WATCHDOG_USEC="+strconv.FormatInt(s.cfg.watchdog.Microseconds(), 10))
 	}
 	var ch *ipc.Channel
+	// release closes what the worker holds open here: the notify socket
+	// (and removes its path), the notify pipe's read end, the channel.
+	release := func() {
+		conn.Close()
+		os.Remove(sockPath)
+		nr.Close()
+		if ch != nil {
+			ch.Close()
+		}
+	}
 	if s.cfg.ipc {
 		var child *os.File
 		ch, child, err = ipc.Pair()
 		if err != nil {
-			conn.Close()
-			os.Remove(sockPath)
-			nr.Close()
+			release()
 			return fail(err)
 		}
 		closeAfter = append(closeAfter, child)
-		extra = append(extra, "NODE_CHANNEL_FD="+strconv.Itoa(3+len(files)), "NODE_CHANNEL_SERIALIZATION_MODE=json")
+		extra = append(extra, ipc.ChildEnv(3+len(files))...)
 		files = append(files, child)
 	}
 
@@ -194,12 +211,7 @@ func (s *supervisor) start(sl *slot, sp *spec) (*worker, error) {
 	})
 	if err != nil {
 		kill()
-		conn.Close()
-		os.Remove(sockPath)
-		nr.Close()
-		if ch != nil {
-			ch.Close()
-		}
+		release()
 		return fail(err)
 	}
 	w.proc, w.pid, w.kill, w.started = p, p.Pid, kill, time.Now()
@@ -232,12 +244,7 @@ func (s *supervisor) start(sl *slot, sp *spec) (*worker, error) {
 		w.exitDesc = desc
 		w.mu.Unlock()
 		kill()
-		conn.Close()
-		os.Remove(sockPath)
-		nr.Close()
-		if ch != nil {
-			ch.Close()
-		}
+		release()
 		close(w.exited)
 		s.workerExited(w, desc)
 	}()
@@ -513,9 +520,7 @@ func (s *supervisor) waitReady(w *worker) error {
 func (s *supervisor) replace(sl *slot, sp *spec) (time.Duration, error) {
 	s.waitDraining()
 	t0 := time.Now()
-	s.mu.Lock()
-	if s.stopping {
-		s.mu.Unlock()
+	if !s.lockRunning() {
 		return 0, errStopping
 	}
 	if sl.removed {
@@ -592,9 +597,7 @@ func (s *supervisor) waitDraining() {
 func (s *supervisor) reload() error {
 	s.opMu.Lock()
 	defer s.opMu.Unlock()
-	s.mu.Lock()
-	if s.stopping {
-		s.mu.Unlock()
+	if !s.lockRunning() {
 		return errStopping
 	}
 	s.gen++
@@ -654,9 +657,7 @@ func (s *supervisor) scale(n int) error {
 	}
 	s.opMu.Lock()
 	defer s.opMu.Unlock()
-	s.mu.Lock()
-	if s.stopping {
-		s.mu.Unlock()
+	if !s.lockRunning() {
 		return errStopping
 	}
 	var added []*slot
