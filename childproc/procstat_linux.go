@@ -4,6 +4,7 @@ package childproc
 
 import (
 	"bytes"
+	"os"
 	"strconv"
 	"syscall"
 )
@@ -52,4 +53,25 @@ func readStat(pid int, buf []byte) (st procStat, ok bool) {
 		st.hasStart = true
 	}
 	return st, true
+}
+
+// procPids lists the pids in /proc: the pidfd tree and the
+// spawnkit_portable process table both start from it.
+func procPids() ([]int, error) {
+	d, err := os.Open("/proc")
+	if err != nil {
+		return nil, err
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return nil, err
+	}
+	pids := make([]int, 0, len(names))
+	for _, name := range names {
+		if pid, err := strconv.Atoi(name); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
 }

@@ -2,11 +2,6 @@
 
 package childproc
 
-import (
-	"os"
-	"strconv"
-)
-
 // Under the spawnkit_portable build tag, Linux runs the tree code of the
 // systems without pidfds (tree_unix.go). /proc stands in for their sysctl
 // kern.proc process table here: readProcTable and lookupProc return what
@@ -15,22 +10,13 @@ import (
 
 // readProcTable lists every process in /proc.
 func readProcTable() ([]procEntry, error) {
-	d, err := os.Open("/proc")
+	pids, err := procPids()
 	if err != nil {
 		return nil, err
 	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
-	if err != nil {
-		return nil, err
-	}
-	table := make([]procEntry, 0, len(names))
+	table := make([]procEntry, 0, len(pids))
 	buf := make([]byte, 1024)
-	for _, name := range names {
-		pid, err := strconv.Atoi(name)
-		if err != nil {
-			continue
-		}
+	for _, pid := range pids {
 		if e, ok := procEntryOf(pid, buf); ok {
 			table = append(table, e)
 		}

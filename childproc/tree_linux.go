@@ -5,7 +5,6 @@ package childproc
 import (
 	"errors"
 	"os"
-	"strconv"
 	"sync"
 	"syscall"
 
@@ -78,7 +77,8 @@ func (t *tree) alive() bool {
 	if t.pgid <= 0 || syscall.Kill(-t.pgid, 0) != nil {
 		return false
 	}
-	for _, pid := range procPids() {
+	pids, _ := procPids()
+	for _, pid := range pids {
 		if st, ok := readStat(pid, buf); ok && st.pgid == t.pgid && st.running() {
 			return true
 		}
@@ -101,7 +101,8 @@ func (t *tree) release() {
 func descendants(root int) []int {
 	children := make(map[int][]int)
 	buf := make([]byte, 512)
-	for _, pid := range procPids() {
+	pids, _ := procPids()
+	for _, pid := range pids {
 		if st, ok := readStat(pid, buf); ok {
 			children[st.ppid] = append(children[st.ppid], pid)
 		}
@@ -117,21 +118,4 @@ func descendants(root int) []int {
 		}
 	}
 	return out
-}
-
-// procPids lists the pids in /proc.
-func procPids() []int {
-	d, err := os.Open("/proc")
-	if err != nil {
-		return nil
-	}
-	names, _ := d.Readdirnames(-1)
-	d.Close()
-	pids := make([]int, 0, len(names))
-	for _, name := range names {
-		if pid, err := strconv.Atoi(name); err == nil {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }
