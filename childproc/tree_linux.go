@@ -3,7 +3,6 @@
 package childproc
 
 import (
-	"errors"
 	"os"
 	"sync"
 	"syscall"
@@ -24,15 +23,8 @@ type tree struct {
 	done bool
 }
 
-// signal sends sig to the child, its process group and every descendant,
-// the ones seen by earlier calls included. Processes that are already gone
-// are not an error; the error is the child's own signal error otherwise.
-func (t *tree) signal(sig syscall.Signal) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.done {
-		return os.ErrProcessDone
-	}
+// holdDescendants opens a pidfd on every descendant not held yet.
+func (t *tree) holdDescendants() {
 	if t.fds == nil {
 		t.fds = make(map[int]int)
 	}
@@ -44,28 +36,22 @@ func (t *tree) signal(sig syscall.Signal) error {
 			t.fds[pid] = fd
 		}
 	}
-	err := t.proc.Signal(sig)
-	if t.pgid > 0 {
-		syscall.Kill(-t.pgid, sig)
-	}
+}
+
+// signalHeld signals every descendant held, through its pidfd, and lets go
+// of the ones that are gone.
+func (t *tree) signalHeld(sig syscall.Signal) {
 	for pid, fd := range t.fds {
 		if unix.PidfdSendSignal(fd, sig, nil, 0) == unix.ESRCH {
 			unix.Close(fd)
 			delete(t.fds, pid)
 		}
 	}
-	if errors.Is(err, os.ErrProcessDone) {
-		err = nil
-	}
-	return err
 }
 
-// alive reports whether anything of the tree still runs, the child itself
-// excepted (the caller knows about that from Wait). Zombies do not count:
-// they wait for their new parent to reap them and hold nothing open.
-func (t *tree) alive() bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+// heldRunning reports whether a descendant held still runs, and lets go of
+// the ones that do not.
+func (t *tree) heldRunning() bool {
 	buf := make([]byte, 512)
 	for pid, fd := range t.fds {
 		if st, ok := readStat(pid, buf); ok && st.running() {
@@ -74,9 +60,12 @@ func (t *tree) alive() bool {
 		unix.Close(fd)
 		delete(t.fds, pid)
 	}
-	if t.pgid <= 0 || syscall.Kill(-t.pgid, 0) != nil {
-		return false
-	}
+	return false
+}
+
+// groupRunning reports whether a process of the child's group runs.
+func (t *tree) groupRunning() bool {
+	buf := make([]byte, 512)
 	pids, _ := procPids()
 	for _, pid := range pids {
 		if st, ok := readStat(pid, buf); ok && st.pgid == t.pgid && st.running() {
@@ -86,15 +75,12 @@ func (t *tree) alive() bool {
 	return false
 }
 
-// release closes the pidfds held; signal does nothing after it.
-func (t *tree) release() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+// dropHeld closes the pidfds held.
+func (t *tree) dropHeld() {
 	for _, fd := range t.fds {
 		unix.Close(fd)
 	}
 	t.fds = nil
-	t.done = true
 }
 
 // descendants returns the pids of every process below root, read from /proc.

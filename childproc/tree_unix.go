@@ -27,33 +27,30 @@ type tree struct {
 	done bool
 }
 
-// signal sends sig to the child, its process group and every descendant,
-// the ones seen by earlier calls included. Processes that are already gone
-// are not an error; the error is the child's own signal error otherwise.
-func (t *tree) signal(sig syscall.Signal) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.done {
-		return os.ErrProcessDone
-	}
+// holdDescendants remembers every descendant not seen yet, with its start
+// time. Without the process table, it remembers nothing new.
+func (t *tree) holdDescendants() {
 	if t.seen == nil {
 		t.seen = make(map[int]int64)
 	}
-	if table, err := procTable(); err == nil {
-		roots := []int{t.proc.Pid}
-		for pid := range t.seen {
-			roots = append(roots, pid)
-		}
-		for _, e := range descendants(table, roots) {
-			if _, ok := t.seen[e.pid]; !ok {
-				t.seen[e.pid] = e.start
-			}
+	table, err := procTable()
+	if err != nil {
+		return
+	}
+	roots := []int{t.proc.Pid}
+	for pid := range t.seen {
+		roots = append(roots, pid)
+	}
+	for _, e := range descendants(table, roots) {
+		if _, ok := t.seen[e.pid]; !ok {
+			t.seen[e.pid] = e.start
 		}
 	}
-	err := t.proc.Signal(sig)
-	if t.pgid > 0 {
-		syscall.Kill(-t.pgid, sig)
-	}
+}
+
+// signalHeld signals every descendant remembered that still runs under its
+// pid, and forgets the others.
+func (t *tree) signalHeld(sig syscall.Signal) {
 	for pid, start := range t.seen {
 		if e, ok := procLookup(pid); !ok || e.start != start || e.zombie {
 			delete(t.seen, pid) // gone, or the pid now names another process
@@ -63,30 +60,26 @@ func (t *tree) signal(sig syscall.Signal) error {
 			delete(t.seen, pid)
 		}
 	}
-	if errors.Is(err, os.ErrProcessDone) {
-		err = nil
-	}
-	return err
 }
 
-// alive reports whether anything of the tree still runs, the child itself
-// excepted (the caller knows about that from Wait). Zombies do not count:
-// they wait for their new parent to reap them and hold nothing open.
-func (t *tree) alive() bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+// heldRunning reports whether a descendant remembered still runs, and
+// forgets the ones that do not.
+func (t *tree) heldRunning() bool {
 	for pid, start := range t.seen {
 		if e, ok := procLookup(pid); ok && e.start == start && !e.zombie {
 			return true
 		}
 		delete(t.seen, pid)
 	}
-	if t.pgid <= 0 || syscall.Kill(-t.pgid, 0) != nil {
-		return false
-	}
+	return false
+}
+
+// groupRunning reports whether a process of the child's group runs;
+// without the process table, it assumes one does (the group exists).
+func (t *tree) groupRunning() bool {
 	table, err := procTable()
 	if err != nil {
-		return true // the group exists; without the table, assume it runs
+		return true
 	}
 	for _, e := range table {
 		if e.pgid == t.pgid && !e.zombie {
@@ -96,13 +89,8 @@ func (t *tree) alive() bool {
 	return false
 }
 
-// release forgets the descendants seen; signal does nothing after it.
-func (t *tree) release() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.seen = nil
-	t.done = true
-}
+// dropHeld forgets the descendants remembered.
+func (t *tree) dropHeld() { t.seen = nil }
 
 // procEntry is what tree needs of one process in the OS's process table.
 type procEntry struct {
