@@ -1,6 +1,11 @@
 package cluster
 
-import "github.com/spawnkit/spawnkit/ipc"
+import (
+	"errors"
+	"os"
+
+	"github.com/spawnkit/spawnkit/ipc"
+)
 
 // The environment variable that makes a process a worker: "ID:SLOT". Run
 // reads it, and removes it so that the worker's own children are not
@@ -39,4 +44,25 @@ type envelope struct {
 	Socket    int         `json:"socket,omitempty"`
 	Err       string      `json:"err,omitempty"`
 	Data      ipc.Message `json:"data,omitempty"`
+}
+
+// recvEnvelope returns the next message on ch and the descriptor that came
+// with it, skipping lines that are not JSON. A message that is not a
+// protocol envelope has Op "" (the caller ignores it and closes the
+// descriptor). The error is the channel's, once it can deliver no more.
+func recvEnvelope(ch *ipc.Channel) (envelope, *os.File, error) {
+	for {
+		m, f, err := ch.RecvFile()
+		if err != nil {
+			if errors.As(err, new(*ipc.SyntaxError)) {
+				continue
+			}
+			return envelope{}, nil, err
+		}
+		var env envelope
+		if m.Decode(&env) != nil {
+			env.Op = ""
+		}
+		return env, f, nil
+	}
 }

@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"syscall"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/spawnkit/spawnkit/childproc"
 	"github.com/spawnkit/spawnkit/internal/iox"
-	"github.com/spawnkit/spawnkit/ipc"
 )
 
 // read handles what a worker sends until its channel closes.
@@ -17,16 +15,9 @@ func (p *Primary) read(w *child) {
 	defer p.wg.Done()
 	defer close(w.readerDone)
 	for {
-		m, f, err := w.ch.RecvFile()
+		env, f, err := recvEnvelope(w.ch)
 		if err != nil {
-			if errors.As(err, new(*ipc.SyntaxError)) {
-				continue
-			}
 			return
-		}
-		var env envelope
-		if m.Decode(&env) != nil {
-			env.Op = ""
 		}
 		if env.Op == opConnBack && f != nil {
 			p.redispatch(env.Socket, f)

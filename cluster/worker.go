@@ -228,16 +228,9 @@ func (w *Worker) receive() {
 		w.mu.Unlock()
 	}()
 	for {
-		m, f, err := w.ch.RecvFile()
+		env, f, err := recvEnvelope(w.ch)
 		if err != nil {
-			if errors.As(err, new(*ipc.SyntaxError)) {
-				continue
-			}
 			return
-		}
-		var env envelope
-		if m.Decode(&env) != nil {
-			env.Op = ""
 		}
 		switch env.Op {
 		case opPing:
