@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"testing"
@@ -26,12 +27,7 @@ func BenchmarkSpawnTrue(b *testing.B) {
 	for _, impl := range impls {
 		for _, stdio := range []string{"devnull", "pipes"} {
 			b.Run("stdio="+stdio+"/impl="+impl, func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					if err := SpawnOnce(ctx, impl, stdio == "pipes"); err != nil {
-						b.Fatal(err)
-					}
-				}
+				loop(b, func() error { return SpawnOnce(ctx, impl, stdio == "pipes") })
 			})
 		}
 	}
@@ -41,38 +37,20 @@ func BenchmarkSpawnTrue(b *testing.B) {
 // Options.Detached: no parent-death signal, no spawner thread (see
 // ImplSpawnkitDetached).
 func BenchmarkSpawnTrueDetached(b *testing.B) {
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := SpawnOnce(ctx, ImplSpawnkitDetached, false); err != nil {
-			b.Fatal(err)
-		}
-	}
+	loop(b, func() error { return SpawnOnce(context.Background(), ImplSpawnkitDetached, false) })
 }
 
 // BenchmarkSpawnTrueCaller is BenchmarkSpawnTrue/stdio=devnull with
 // Options.StartOnCallerThread (see ImplSpawnkitCaller).
 func BenchmarkSpawnTrueCaller(b *testing.B) {
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := SpawnOnce(ctx, ImplSpawnkitCaller, false); err != nil {
-			b.Fatal(err)
-		}
-	}
+	loop(b, func() error { return SpawnOnce(context.Background(), ImplSpawnkitCaller, false) })
 }
 
 // BenchmarkSpawnTrueOSExecSetsid is BenchmarkSpawnTrue/stdio=devnull/impl=osexec
 // with SysProcAttr.Setsid, the anchor of BenchmarkSpawnTrueDetached (see
 // ImplOSExecSetsid).
 func BenchmarkSpawnTrueOSExecSetsid(b *testing.B) {
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := SpawnOnce(ctx, ImplOSExecSetsid, false); err != nil {
-			b.Fatal(err)
-		}
-	}
+	loop(b, func() error { return SpawnOnce(context.Background(), ImplOSExecSetsid, false) })
 }
 
 // BenchmarkSpawnTrueOffMain is BenchmarkSpawnTrue/stdio=devnull with the
@@ -125,19 +103,40 @@ func benchEcho(b *testing.B, shell bool) {
 	ctx := context.Background()
 	for _, impl := range impls {
 		b.Run("impl="+impl, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := EchoHi(ctx, impl, shell); err != nil {
-					b.Fatal(err)
-				}
-			}
+			loop(b, func() error { return EchoHi(ctx, impl, shell) })
 		})
 	}
 }
 
-func startPeer(b *testing.B, role string, args ...string) *Peer {
+// loop runs fn b.N times (b.Loop), reporting allocations; an error fails b.
+func loop(b *testing.B, fn func() error) {
 	b.Helper()
-	pe, err := StartPeer(context.Background(), role, args...)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := fn(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// roundTrips runs rt(100) to warm up, then rt(b.N) timed, reporting
+// allocations; an error fails b.
+func roundTrips(b *testing.B, rt func(n int) error) {
+	b.Helper()
+	if err := rt(100); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	if err := rt(b.N); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// keep returns the peer start returned, closed when b ends; an error fails b.
+func keep(b *testing.B, start func() (*Peer, error)) *Peer {
+	b.Helper()
+	pe, err := start()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -145,34 +144,20 @@ func startPeer(b *testing.B, role string, args ...string) *Peer {
 	return pe
 }
 
+func startPeer(b *testing.B, role string, args ...string) *Peer {
+	b.Helper()
+	return keep(b, func() (*Peer, error) { return StartPeer(context.Background(), role, args...) })
+}
+
 func BenchmarkForkRoundTrip(b *testing.B) {
-	pe := startPeer(b, RoleEcho)
-	if err := pe.RoundTrips(100); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	if err := pe.RoundTrips(b.N); err != nil {
-		b.Fatal(err)
-	}
+	roundTrips(b, startPeer(b, RoleEcho).RoundTrips)
 }
 
 // BenchmarkForkRoundTripRecv is BenchmarkForkRoundTrip with the replies
 // read by Process.Recv (Options.IPCRecv) instead of from Events.
 func BenchmarkForkRoundTripRecv(b *testing.B) {
-	pe, err := StartPeerRecv(context.Background(), RoleEcho)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { pe.Close() })
-	if err := pe.RoundTrips(100); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	if err := pe.RoundTrips(b.N); err != nil {
-		b.Fatal(err)
-	}
+	pe := keep(b, func() (*Peer, error) { return StartPeerRecv(context.Background(), RoleEcho) })
+	roundTrips(b, pe.RoundTrips)
 }
 
 // BenchmarkChannelRoundTrip is BenchmarkForkRoundTrip without childproc:
@@ -197,25 +182,22 @@ func BenchmarkChannelRoundTrip(b *testing.B) {
 	}
 	child.Close()
 	b.Cleanup(func() { parent.Close(); cmd.Wait() })
-	rt := func(n int) {
+	roundTrips(b, func(n int) error {
 		for i := 0; i < n; i++ {
 			if err := parent.Send(Ping{Op: "ping", Seq: i, TS: "2026-11-26T00:00:00Z"}); err != nil {
-				b.Fatal(err)
+				return err
 			}
 			m, err := parent.Recv()
 			if err != nil {
-				b.Fatal(err)
+				return err
 			}
 			var back Ping
 			if err := m.Decode(&back); err != nil || back.Seq != i {
-				b.Fatal(err, back.Seq, i)
+				return fmt.Errorf("echo of ping %d: seq %d, %v", i, back.Seq, err)
 			}
 		}
-	}
-	rt(100)
-	b.ReportAllocs()
-	b.ResetTimer()
-	rt(b.N)
+		return nil
+	})
 }
 
 // BenchmarkSocketpairFloor is the floor of the round trip: the same Ping
@@ -227,14 +209,7 @@ func BenchmarkSocketpairFloor(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { fl.Close() })
-	if err := fl.RoundTrips(100); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	if err := fl.RoundTrips(b.N); err != nil {
-		b.Fatal(err)
-	}
+	roundTrips(b, fl.RoundTrips)
 }
 
 func BenchmarkIPCSendSmall(b *testing.B) {
@@ -284,12 +259,7 @@ func BenchmarkPipeline64MiB(b *testing.B) {
 		}
 		b.Run("impl="+name, func(b *testing.B) {
 			b.SetBytes(benchSize)
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := fn(ctx, benchSize); err != nil {
-					b.Fatal(err)
-				}
-			}
+			loop(b, func() error { return fn(ctx, benchSize) })
 		})
 	}
 }
@@ -299,12 +269,7 @@ func BenchmarkStreamCat64MiB(b *testing.B) {
 	for _, impl := range []string{ImplSpawnkit, "spawnkit-rw", ImplOSExec} {
 		b.Run("impl="+impl, func(b *testing.B) {
 			b.SetBytes(benchSize)
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := StreamCat(ctx, impl, benchSize); err != nil {
-					b.Fatal(err)
-				}
-			}
+			loop(b, func() error { return StreamCat(ctx, impl, benchSize) })
 		})
 	}
 }

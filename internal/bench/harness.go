@@ -109,6 +109,8 @@ func (r *Runner) RunPaired(ctx context.Context, s *Scenario, vs []*Variant) (map
 	return m, nil
 }
 
+// output runs name with args and returns the last line of its stdout; the
+// error carries the last line of its stderr.
 func (r *Runner) output(ctx context.Context, name string, args []string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	var stderr bytes.Buffer
@@ -125,19 +127,12 @@ func (r *Runner) output(ctx context.Context, name string, args []string) ([]byte
 }
 
 func (r *Runner) runJSON(ctx context.Context, name string, args []string) (Raw, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if r.Stderr != nil {
-		cmd.Stderr = io.MultiWriter(&stderr, r.Stderr)
-	}
-	out, err := cmd.Output()
+	out, err := r.output(ctx, name, args)
 	if err != nil {
-		return Raw{}, fmt.Errorf("%s %s: %w: %s", filepath.Base(name), strings.Join(args, " "), err, lastLine(stderr.String()))
+		return Raw{}, err
 	}
 	var raw Raw
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &raw); err != nil {
+	if err := json.Unmarshal(out, &raw); err != nil {
 		return Raw{}, fmt.Errorf("%s %s: output %q: %w", filepath.Base(name), strings.Join(args, " "), out, err)
 	}
 	if raw.Seconds <= 0 || raw.Ops <= 0 {

@@ -176,31 +176,26 @@ func StartPeer(ctx context.Context, role string, args ...string) (*Peer, error) 
 // StartPeerEnv is StartPeer with "K=V" variables added to the child's
 // environment.
 func StartPeerEnv(ctx context.Context, env []string, role string, args ...string) (*Peer, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	p, err := childproc.Fork(ctx, role, args, &childproc.Options{
-		Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Inherit,
-		ExtraEnv: env,
-	})
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	return &Peer{p: p, cancel: cancel}, nil
+	return forkPeer(ctx, role, args, &childproc.Options{ExtraEnv: env})
 }
 
 // StartPeerRecv is StartPeer with Options.IPCRecv: the peer's messages
 // are read with Process.Recv instead of from Events.
 func StartPeerRecv(ctx context.Context, role string, args ...string) (*Peer, error) {
+	return forkPeer(ctx, role, args, &childproc.Options{IPCRecv: true})
+}
+
+// forkPeer forks role with opts, its stdin and stdout ignored and its
+// stderr inherited.
+func forkPeer(ctx context.Context, role string, args []string, opts *childproc.Options) (*Peer, error) {
+	opts.Stdin, opts.Stdout, opts.Stderr = childproc.Ignore, childproc.Ignore, childproc.Inherit
 	ctx, cancel := context.WithCancel(ctx)
-	p, err := childproc.Fork(ctx, role, args, &childproc.Options{
-		Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Inherit,
-		IPCRecv: true,
-	})
+	p, err := childproc.Fork(ctx, role, args, opts)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	return &Peer{p: p, cancel: cancel, direct: true}, nil
+	return &Peer{p: p, cancel: cancel, direct: opts.IPCRecv}, nil
 }
 
 // Recv returns the next message from the child.
