@@ -221,9 +221,11 @@ func (s *supervisor) cleanup() {
 // announceReady sends READY=1 on the supervisor's own NOTIFY_SOCKET once
 // every first worker is ready (or its slot was given up).
 func (s *supervisor) announceReady(slots []*slot) {
-	for {
-		s.mu.Lock()
-		pending, ready := 0, 0
+	var stopping bool
+	var ready int
+	if !s.await(func() bool {
+		pending := 0
+		ready = 0
 		for _, sl := range slots {
 			switch {
 			case sl.gaveUp:
@@ -233,24 +235,13 @@ func (s *supervisor) announceReady(slots []*slot) {
 				ready++
 			}
 		}
-		ch, stopping := s.changed, s.stopping
-		s.mu.Unlock()
-		if stopping {
-			return
-		}
-		if pending == 0 {
-			if ready > 0 { // not when every slot was given up
-				s.logf("%d workers ready", ready)
-				sdNotify(s.ownNotify, "READY=1\nMAINPID="+strconv.Itoa(os.Getpid()))
-			}
-			return
-		}
-		select {
-		case <-ch:
-		case <-s.stopCh:
-			return
-		}
+		stopping = s.stopping
+		return stopping || pending == 0
+	}) || stopping || ready == 0 { // not when every slot was given up
+		return
 	}
+	s.logf("%d workers ready", ready)
+	sdNotify(s.ownNotify, "READY=1\nMAINPID="+strconv.Itoa(os.Getpid()))
 }
 
 func (w *worker) isReadyNow() bool {

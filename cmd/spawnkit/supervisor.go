@@ -102,6 +102,24 @@ func (s *supervisor) broadcast() {
 	s.changed = make(chan struct{})
 }
 
+// await calls done with s.mu held, now and after every change (broadcast),
+// until it reports true; it returns false if the supervisor stops first.
+func (s *supervisor) await(done func() bool) bool {
+	for {
+		s.mu.Lock()
+		ok, ch := done(), s.changed
+		s.mu.Unlock()
+		if ok {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-s.stopCh:
+			return false
+		}
+	}
+}
+
 // lockRunning locks s.mu and reports true, or, when the supervisor is
 // stopping, leaves it unlocked and reports false.
 func (s *supervisor) lockRunning() bool {
@@ -566,29 +584,19 @@ func (s *supervisor) replace(sl *slot, sp *spec) (time.Duration, error) {
 // waitDraining returns once fewer than --max-draining stopped workers are
 // still running (or the supervisor stops).
 func (s *supervisor) waitDraining() {
-	for {
-		s.mu.Lock()
+	s.await(func() bool {
 		n := 0
 		for _, w := range s.workers {
 			if w.isStopping() {
 				n++
 			}
 		}
-		ch := s.changed
 		limit := s.cfg.maxDraining
 		if limit <= 0 {
 			limit = max(len(s.slots), 1)
 		}
-		s.mu.Unlock()
-		if n < limit {
-			return
-		}
-		select {
-		case <-ch:
-		case <-s.stopCh:
-			return
-		}
-	}
+		return n < limit
+	})
 }
 
 // reload replaces every worker, one slot at a time, with one running the
