@@ -2,6 +2,8 @@
 
 package childproc
 
+import "github.com/spawnkit/spawnkit/internal/procfs"
+
 // Under the spawnkit_portable build tag, Linux runs the tree code of the
 // systems without pidfds (tree_unix.go). /proc stands in for their sysctl
 // kern.proc process table here: readProcTable and lookupProc return what
@@ -10,7 +12,7 @@ package childproc
 
 // readProcTable lists every process in /proc.
 func readProcTable() ([]procEntry, error) {
-	pids, err := procPids()
+	pids, err := procfs.Pids()
 	if err != nil {
 		return nil, err
 	}
@@ -32,8 +34,8 @@ func lookupProc(pid int) (procEntry, bool) {
 // procEntryOf reads the entry of pid from /proc/PID/stat into buf.
 func procEntryOf(pid int, buf []byte) (procEntry, bool) {
 	st, ok := readStat(pid, buf)
-	if !ok || !st.hasStart {
+	if !ok || !st.HasStart {
 		return procEntry{}, false
 	}
-	return procEntry{pid: pid, ppid: st.ppid, pgid: st.pgid, start: st.start, zombie: !st.running()}, true
+	return procEntry{pid: pid, ppid: st.PPid, pgid: st.Pgid, start: st.Start, zombie: !st.Running()}, true
 }

@@ -8,6 +8,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/spawnkit/spawnkit/internal/procfs"
 )
 
 // tree is the set of processes a child started: its process group, plus any
@@ -54,7 +56,7 @@ func (t *tree) signalHeld(sig syscall.Signal) {
 func (t *tree) heldRunning() bool {
 	buf := make([]byte, 512)
 	for pid, fd := range t.fds {
-		if st, ok := readStat(pid, buf); ok && st.running() {
+		if st, ok := readStat(pid, buf); ok && st.Running() {
 			return true
 		}
 		unix.Close(fd)
@@ -66,9 +68,9 @@ func (t *tree) heldRunning() bool {
 // groupRunning reports whether a process of the child's group runs.
 func (t *tree) groupRunning() bool {
 	buf := make([]byte, 512)
-	pids, _ := procPids()
+	pids, _ := procfs.Pids()
 	for _, pid := range pids {
-		if st, ok := readStat(pid, buf); ok && st.pgid == t.pgid && st.running() {
+		if st, ok := readStat(pid, buf); ok && st.Pgid == t.pgid && st.Running() {
 			return true
 		}
 	}
@@ -87,10 +89,10 @@ func (t *tree) dropHeld() {
 func descendants(root int) []int {
 	children := make(map[int][]int)
 	buf := make([]byte, 512)
-	pids, _ := procPids()
+	pids, _ := procfs.Pids()
 	for _, pid := range pids {
 		if st, ok := readStat(pid, buf); ok {
-			children[st.ppid] = append(children[st.ppid], pid)
+			children[st.PPid] = append(children[st.PPid], pid)
 		}
 	}
 	var out []int

@@ -12,7 +12,8 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
+
+	"github.com/spawnkit/spawnkit/internal/procfs"
 )
 
 // Proc is what the tests need of /proc/PID/stat.
@@ -22,7 +23,7 @@ type Proc struct {
 }
 
 // Zombie reports whether the process has exited and waits to be reaped.
-func (p Proc) Zombie() bool { return p.State == 'Z' || p.State == 'X' }
+func (p Proc) Zombie() bool { return !(procfs.Stat{State: p.State}).Running() }
 
 // Stat reads /proc/PID/stat; ok is false once pid is gone.
 func Stat(pid int) (p Proc, ok bool) {
@@ -30,31 +31,20 @@ func Stat(pid int) (p Proc, ok bool) {
 	if err != nil {
 		return p, false
 	}
-	// "pid (comm) state ppid pgrp session ..."; comm may hold spaces and ')'.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
+	st, ok := procfs.ParseStat(b)
+	if !ok {
 		return p, false
 	}
-	f := bytes.Fields(b[i+1:])
-	if len(f) < 4 || len(f[0]) != 1 {
-		return p, false
-	}
-	p.Pid, p.State = pid, f[0][0]
-	p.PPid, _ = strconv.Atoi(string(f[1]))
-	p.Pgid, _ = strconv.Atoi(string(f[2]))
-	p.Sid, _ = strconv.Atoi(string(f[3]))
-	return p, true
+	return Proc{Pid: pid, PPid: st.PPid, Pgid: st.Pgid, Sid: st.Sid, State: st.State}, true
 }
 
 // All returns every process in /proc.
 func All() []Proc {
-	entries, _ := os.ReadDir("/proc")
+	pids, _ := procfs.Pids()
 	var out []Proc
-	for _, e := range entries {
-		if pid, err := strconv.Atoi(e.Name()); err == nil {
-			if p, ok := Stat(pid); ok {
-				out = append(out, p)
-			}
+	for _, pid := range pids {
+		if p, ok := Stat(pid); ok {
+			out = append(out, p)
 		}
 	}
 	return out
@@ -133,18 +123,6 @@ func pids(keep func(Proc) bool) []int {
 // PeakRSS returns this process's peak resident set size in bytes (VmHWM
 // in /proc/self/status), or 0 when it cannot be read.
 func PeakRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				return 0
-			}
-			return kb << 10
-		}
-	}
-	return 0
+	n, _ := procfs.SelfStatusSize("VmHWM")
+	return n
 }

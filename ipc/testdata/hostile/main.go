@@ -38,6 +38,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spawnkit/spawnkit/internal/procfs"
 	"github.com/spawnkit/spawnkit/ipc"
 )
 
@@ -211,21 +212,11 @@ func recvHandleFlood(n int) {
 
 // status returns a size field of /proc/self/status in bytes.
 func status(field string) int64 {
-	b, err := os.ReadFile("/proc/self/status")
+	n, err := procfs.SelfStatusSize(field)
 	if err != nil {
 		fail(err)
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				fail(err)
-			}
-			return kb << 10
-		}
-	}
-	fail(fmt.Errorf("no %s in /proc/self/status", field))
-	return 0
+	return n
 }
 
 func write(f *os.File, s string) {
