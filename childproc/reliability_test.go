@@ -26,6 +26,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/internal/iox"
 	"github.com/spawnkit/spawnkit/internal/testkit"
 	"github.com/spawnkit/spawnkit/ipc"
 )
@@ -92,14 +93,6 @@ func relFeeding() bool {
 	return bytes.Contains(buf, []byte("childproc.feed("))
 }
 
-// relZeros is an endless reader of zero bytes.
-type relZeros struct{}
-
-func (relZeros) Read(b []byte) (int, error) {
-	clear(b)
-	return len(b), nil
-}
-
 func TestFloodStderrExecHitsMaxBuffer(t *testing.T) {
 	// 1 GiB to stderr, stdout quiet: Exec stops at MaxBuffer at once.
 	start := time.Now()
@@ -153,7 +146,7 @@ func TestInputNeverReadStillTimesOut(t *testing.T) {
 	// The child never reads stdin while 100 MiB wait to be fed.
 	start := time.Now()
 	_, err := childproc.Exec(context.Background(), "sleep 30", &childproc.Options{
-		Input:   io.LimitReader(relZeros{}, 100<<20),
+		Input:   io.LimitReader(iox.Zeros{}, 100<<20),
 		Timeout: 200 * time.Millisecond,
 	})
 	var ee *childproc.ExitError
@@ -176,7 +169,7 @@ func TestInputNotFedAfterExecReturns(t *testing.T) {
 		}
 	}()
 	_, err := childproc.Exec(context.Background(), "exec 3<&0; setsid sleep "+marker+" <&3 >/dev/null 2>&1 3<&- & exit 0", &childproc.Options{
-		Input:     io.LimitReader(relZeros{}, 100<<20),
+		Input:     io.LimitReader(iox.Zeros{}, 100<<20),
 		KillDelay: 200 * time.Millisecond,
 	})
 	require.NoError(t, err)

@@ -304,8 +304,17 @@ func TestDetachedUnrefOutlivesParent(t *testing.T) {
 
 func TestParentDeathKillsAttachedChild(t *testing.T) {
 	skipUnlessLinux(t, "a non-detached child gets SIGKILL when the parent dies (PDEATHSIG)", "attached")
+	requireParentDeathKills(t)
+}
+
+// requireParentDeathKills runs the "attached" helper (with extra args),
+// which spawns a `sleep` child and prints its pid, then SIGKILLs the helper
+// alone and requires the sleep to be gone: the kernel's parent-death
+// signal killed it.
+func requireParentDeathKills(t *testing.T, extra ...string) {
+	t.Helper()
 	marker := uniqueSleep()
-	name, args, opts := helper(t, "attached", marker)
+	name, args, opts := helper(t, "attached", append([]string{marker}, extra...)...)
 	opts.Stderr = childproc.Ignore
 	p, err := childproc.Spawn(context.Background(), name, args, opts)
 	require.NoError(t, err)

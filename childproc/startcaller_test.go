@@ -4,11 +4,8 @@ package childproc_test
 
 import (
 	"context"
-	"io"
 	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -17,29 +14,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spawnkit/spawnkit/childproc"
-	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 // TestStartOnCallerThreadKeepsParentDeath: a child started with
 // Options.StartOnCallerThread still gets SIGKILL when its parent dies.
 func TestStartOnCallerThreadKeepsParentDeath(t *testing.T) {
 	skipUnlessLinux(t, "a non-detached child gets SIGKILL when the parent dies (PDEATHSIG)")
-	marker := uniqueSleep()
-	name, args, opts := helper(t, "attached", marker, "caller")
-	opts.Stderr = childproc.Ignore
-	p, err := childproc.Spawn(context.Background(), name, args, opts)
-	require.NoError(t, err)
-	line := make([]byte, 32)
-	n, err := p.Stdout.Read(line)
-	require.NoError(t, err)
-	pid, err := strconv.Atoi(strings.TrimSpace(string(line[:n])))
-	require.NoError(t, err)
-	require.True(t, testkit.Alive(pid))
-	require.NoError(t, p.Signal(syscall.SIGKILL)) // the helper alone
-	p.Wait()
-	io.Copy(io.Discard, p.Stdout)
-	waitGone(t, marker, 5*time.Second)
-	collect(t, p)
+	requireParentDeathKills(t, "caller")
 }
 
 // TestStartOnCallerThreadDiesWithItsThread shows the documented cost of

@@ -264,20 +264,10 @@ func TestSendFileUDPIsDgramSocket(t *testing.T) {
 func TestSocketListAnswers(t *testing.T) {
 	ch, raw := rawPair(t, nil)
 	peer := newRawLines(t, raw)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	require.NoError(t, err)
-	defer client.Close()
-	server, err := ln.Accept()
-	require.NoError(t, err)
-	sf, err := server.(*net.TCPConn).File()
-	require.NoError(t, err)
-	server.Close()
+	client, sf := acceptedConn(t)
 
 	// A socket a Node net.Server accepted, with its connection key.
-	_, _, err = raw.WriteMsgUnix([]byte(`{"cmd":"NODE_HANDLE","type":"net.Socket","msg":"conn","key":"4:127.0.0.1:8000"}`+"\n"), syscall.UnixRights(int(sf.Fd())), nil)
+	_, _, err := raw.WriteMsgUnix([]byte(`{"cmd":"NODE_HANDLE","type":"net.Socket","msg":"conn","key":"4:127.0.0.1:8000"}`+"\n"), syscall.UnixRights(int(sf.Fd())), nil)
 	require.NoError(t, err)
 	sf.Close()
 	got := make(chan *os.File, 1)

@@ -36,6 +36,26 @@ func listenFile(t *testing.T) (*os.File, int) {
 	return f, port
 }
 
+// acceptedConn returns the client end of a loopback TCP connection and a
+// descriptor of the accepted end (the only one: the listener and the
+// accepted net.Conn are closed), as a server would pass it on. The client
+// is closed when the test ends.
+func acceptedConn(t *testing.T) (client net.Conn, accepted *os.File) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	client, err = net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	t.Cleanup(func() { client.Close() })
+	conn, err := ln.Accept()
+	require.NoError(t, err)
+	defer conn.Close()
+	accepted, err = conn.(*net.TCPConn).File()
+	require.NoError(t, err)
+	return client, accepted
+}
+
 func decodeMap(t *testing.T, m Message) map[string]any {
 	t.Helper()
 	var v map[string]any
@@ -67,17 +87,7 @@ func TestNodeChildHandlesReplay(t *testing.T) {
 
 			t.Run("socket: an accepted connection from Go", func(t *testing.T) {
 				nc := startNode(t, handlesChild)
-				ln, err := net.Listen("tcp", "127.0.0.1:0")
-				require.NoError(t, err)
-				defer ln.Close()
-				client, err := net.Dial("tcp", ln.Addr().String())
-				require.NoError(t, err)
-				defer client.Close()
-				conn, err := ln.Accept()
-				require.NoError(t, err)
-				sf, err := conn.(*net.TCPConn).File()
-				require.NoError(t, err)
-				conn.Close()
+				client, sf := acceptedConn(t)
 				require.NoError(t, nc.ch.SendFile(map[string]string{"op": "socket"}, sf))
 				sf.Close()
 				assert.Equal(t, map[string]any{"held": 1.0, "isSocket": true}, decodeMap(t, nc.recv(t)))

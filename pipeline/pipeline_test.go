@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/internal/iox"
 	"github.com/spawnkit/spawnkit/internal/testkit"
 	"github.com/spawnkit/spawnkit/pipeline"
 )
@@ -308,7 +309,7 @@ func TestSIGPIPE(t *testing.T) {
 	t.Run("Func cut off by a Func succeeds", func(t *testing.T) {
 		p := pipeline.New(
 			pipeline.Func(func(ctx context.Context, in io.Reader, out io.Writer) error {
-				_, err := io.Copy(out, zeroReader{})
+				_, err := io.Copy(out, iox.Zeros{})
 				return err
 			}),
 			pipeline.Func(func(ctx context.Context, in io.Reader, out io.Writer) error {
@@ -321,13 +322,6 @@ func TestSIGPIPE(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "5\n", string(out))
 	})
-}
-
-type zeroReader struct{}
-
-func (zeroReader) Read(b []byte) (int, error) {
-	clear(b)
-	return len(b), nil
 }
 
 func TestFuncStages(t *testing.T) {

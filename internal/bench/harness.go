@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/spawnkit/spawnkit/internal/iox"
 )
 
 //go:embed node/*.js
@@ -120,10 +122,9 @@ func (r *Runner) output(ctx context.Context, name string, args []string) ([]byte
 	}
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w: %s", filepath.Base(name), strings.Join(args, " "), err, lastLine(stderr.String()))
+		return nil, fmt.Errorf("%s %s: %w: %s", filepath.Base(name), strings.Join(args, " "), err, iox.LastLine(stderr.Bytes(), 4<<10))
 	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	return []byte(lines[len(lines)-1]), nil
+	return []byte(iox.LastLine(out, len(out))), nil
 }
 
 func (r *Runner) runJSON(ctx context.Context, name string, args []string) (Raw, error) {
@@ -139,14 +140,6 @@ func (r *Runner) runJSON(ctx context.Context, name string, args []string) (Raw, 
 		return Raw{}, fmt.Errorf("%s %s: no measurement in %q", filepath.Base(name), strings.Join(args, " "), out)
 	}
 	return raw, nil
-}
-
-func lastLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		return s[i+1:]
-	}
-	return s
 }
 
 // RunChild is the -child side: it runs the named Go variant in this

@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/spawnkit/spawnkit/childproc"
+	"github.com/spawnkit/spawnkit/internal/iox"
 )
 
 // PipelineLine is the shell line of the pipeline scenario for size bytes.
@@ -148,7 +149,7 @@ func StreamCat(ctx context.Context, impl string, size int64) error {
 	case "spawnkit-rw":
 		var cw countWriter
 		p, err := childproc.Spawn(ctx, "cat", nil, &childproc.Options{
-			Stdin:  childproc.Reader(io.LimitReader(zeroReader{}, size)),
+			Stdin:  childproc.Reader(io.LimitReader(iox.Zeros{}, size)),
 			Stdout: childproc.Writer(&cw),
 			Stderr: childproc.Inherit,
 		})
@@ -223,13 +224,6 @@ func StreamCat(ctx context.Context, impl string, size int64) error {
 		return fmt.Errorf("bench: cat gave back %d bytes, want %d", got, size)
 	}
 	return nil
-}
-
-type zeroReader struct{}
-
-func (zeroReader) Read(p []byte) (int, error) {
-	clear(p)
-	return len(p), nil
 }
 
 type countWriter struct{ n int64 }

@@ -1,7 +1,8 @@
 // Package iox holds the small I/O steps that childproc, pipeline and
 // cluster share: a pooled copy, the "wait, or close after a grace period"
-// that bounds how long a copy or a reader may outlive its process, and the
-// last line of captured stderr that errors quote.
+// that bounds how long a copy or a reader may outlive its process, the
+// last line of captured output that errors quote, and an endless reader of
+// zeros for tests and benchmarks.
 package iox
 
 import (
@@ -67,4 +68,14 @@ func LastLine(b []byte, max int) string {
 		s = "…" + s[len(s)-max:]
 	}
 	return s
+}
+
+// Zeros is an endless reader of zero bytes: every Read fills b and returns
+// len(b), nil (what /dev/zero gives, without a descriptor). Wrap it in an
+// io.LimitReader for a stream of a given size.
+type Zeros struct{}
+
+func (Zeros) Read(b []byte) (int, error) {
+	clear(b)
+	return len(b), nil
 }

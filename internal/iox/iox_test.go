@@ -2,6 +2,7 @@ package iox
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -74,4 +75,16 @@ func TestWaitOrClose(t *testing.T) {
 	done = make(chan struct{})
 	time.AfterFunc(100*time.Millisecond, func() { close(done) })
 	WaitOrClose(done, -1, func() { t.Error("giveUp called with a negative delay") })
+}
+
+func TestZeros(t *testing.T) {
+	b := []byte("dirty buffer")
+	n, err := Zeros{}.Read(b)
+	if n != len(b) || err != nil || !bytes.Equal(b, make([]byte, len(b))) {
+		t.Fatalf("Read = %d, %v, %q; want %d, nil and zeros", n, err, b, len(b))
+	}
+	var out bytes.Buffer
+	if n, err := Copy(&out, io.LimitReader(Zeros{}, 100<<10)); n != 100<<10 || err != nil || !bytes.Equal(out.Bytes(), make([]byte, 100<<10)) {
+		t.Fatalf("Copy of 100 KiB of Zeros = %d, %v", n, err)
+	}
 }
