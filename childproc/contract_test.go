@@ -568,13 +568,7 @@ func TestDoubleForkedDaemonLeavesTheTree(t *testing.T) {
 	// subshell that exits) is reparented away from the child and leads its
 	// own session, so the tree kill cannot find it, as with any supervisor
 	// that does not use cgroups.
-	marker := uniqueSleep()
-	defer waitGone(t, marker, 5*time.Second)
-	defer func() {
-		for _, pid := range pidsRunning(marker) {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-	}()
+	marker := strayMarker(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	p, err := childproc.Spawn(ctx, "sh", []string{"-c", "(setsid sleep " + marker + " </dev/null >/dev/null 2>&1 &); echo ready; exec sleep 30"}, &childproc.Options{Stdin: childproc.Ignore, Stderr: childproc.Ignore})
 	require.NoError(t, err)

@@ -123,6 +123,20 @@ func waitGone(t *testing.T, marker string, within time.Duration) {
 	t.Fatalf("processes %v (%q) still running after %v", pids, marker, within)
 }
 
+// strayMarker returns a uniqueSleep marker for a test whose `sleep MARKER`
+// may outlive the tree it was started in: when the test ends, those still
+// running are killed, and waited for.
+func strayMarker(t *testing.T) string {
+	marker := uniqueSleep()
+	t.Cleanup(func() {
+		for _, pid := range pidsRunning(marker) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		waitGone(t, marker, 5*time.Second)
+	})
+	return marker
+}
+
 // uniqueSleep returns a sleep duration argument unique to this test run,
 // so its processes can be found in /proc.
 func uniqueSleep() string {

@@ -346,14 +346,22 @@ func TestOSExecPipes(t *testing.T) {
 	assert.Empty(t, rest)
 }
 
-// Issue 6270: closing stdin does not race with Wait. spawnkit closes the
-// stdin pipe when the child exits; closing it again is not an error.
-func TestOSExecStdinClose(t *testing.T) {
-	t.Parallel()
+// startStdinClose starts the stdinClose helper, which reads stdin and
+// checks it got stdinCloseTestString, with stdout and stderr ignored.
+func startStdinClose(t *testing.T) *childproc.Process {
+	t.Helper()
 	exe, args, opts := helperCommand(t, "stdinClose")
 	opts.Stdout, opts.Stderr = childproc.Ignore, childproc.Ignore
 	p, err := childproc.Spawn(context.Background(), exe, args, opts)
 	require.NoError(t, err)
+	return p
+}
+
+// Issue 6270: closing stdin does not race with Wait. spawnkit closes the
+// stdin pipe when the child exits; closing it again is not an error.
+func TestOSExecStdinClose(t *testing.T) {
+	t.Parallel()
+	p := startStdinClose(t)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	defer wg.Wait()
@@ -370,10 +378,7 @@ func TestOSExecStdinClose(t *testing.T) {
 // closing stdin, and Wait.
 func TestOSExecStdinCloseRace(t *testing.T) {
 	t.Parallel()
-	exe, args, opts := helperCommand(t, "stdinClose")
-	opts.Stdout, opts.Stderr = childproc.Ignore, childproc.Ignore
-	p, err := childproc.Spawn(context.Background(), exe, args, opts)
-	require.NoError(t, err)
+	p := startStdinClose(t)
 	var wg sync.WaitGroup
 	wg.Add(2)
 	defer wg.Wait()

@@ -161,13 +161,7 @@ func TestInputNotFedAfterExecReturns(t *testing.T) {
 	// reads it. Exec returns, and from then on the caller's Input is not
 	// read any more: the feeding goroutine ends instead of blocking until
 	// the grandchild exits.
-	marker := uniqueSleep()
-	defer waitGone(t, marker, 5*time.Second)
-	defer func() {
-		for _, pid := range pidsRunning(marker) {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-	}()
+	marker := strayMarker(t)
 	_, err := childproc.Exec(context.Background(), "exec 3<&0; setsid sleep "+marker+" <&3 >/dev/null 2>&1 3<&- & exit 0", &childproc.Options{
 		Input:     io.LimitReader(iox.Zeros{}, 100<<20),
 		KillDelay: 200 * time.Millisecond,

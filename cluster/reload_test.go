@@ -35,8 +35,12 @@ func loadDuring(t *testing.T, url string, keepAlive bool, check func(int, []byte
 	}
 }
 
-func testRollingRestart(t *testing.T, keepAlive bool) {
-	tc := start(t, "http", cluster.Config{Workers: 2})
+// testRollingRestart reloads a cluster of two workers (cfg, with Workers
+// set to 2) under load and checks that no request failed and that each old
+// worker was stopped only once its replacement was ready.
+func testRollingRestart(t *testing.T, cfg cluster.Config, keepAlive bool) {
+	cfg.Workers = 2
+	tc := start(t, "http", cfg)
 	before := tc.waitReady(2)
 	var pc pidCounter
 	stop := loadDuring(t, tc.url(), keepAlive, pc.check)
@@ -72,11 +76,11 @@ func testRollingRestart(t *testing.T, keepAlive bool) {
 }
 
 func TestRollingRestartUnderLoadLosesNoRequest(t *testing.T) {
-	testRollingRestart(t, false)
+	testRollingRestart(t, cluster.Config{}, false)
 }
 
 func TestRollingRestartUnderKeepAliveLoadLosesNoRequest(t *testing.T) {
-	testRollingRestart(t, true)
+	testRollingRestart(t, cluster.Config{}, true)
 }
 
 func TestGracefulShutdownFinishesAcceptedRequests(t *testing.T) {

@@ -1,7 +1,6 @@
 package cluster_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -49,17 +48,7 @@ func TestStickyRoutesEachClientIPToOneWorker(t *testing.T) {
 }
 
 func TestStickyRollingRestartUnderLoadLosesNoRequest(t *testing.T) {
-	tc := start(t, "http", cluster.Config{Workers: 2, Sticky: true})
-	tc.waitReady(2)
-	var pc pidCounter
-	stop := loadDuring(t, tc.url(), false, pc.check)
-	time.Sleep(300 * time.Millisecond)
-	require.NoError(t, tc.p.Reload(context.Background()))
-	time.Sleep(300 * time.Millisecond)
-	res := stop()
-	t.Logf("%v; per pid %v", res, pc.pids())
-	assert.Zero(t, res.Failed, "%v", res.Errors)
-	assert.Greater(t, res.OK, 20)
+	testRollingRestart(t, cluster.Config{Sticky: true}, false)
 }
 
 func TestStickyWorkerThatClosesItsListenerGetsNoConnections(t *testing.T) {

@@ -12,6 +12,23 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// startedWithChannel sets this process's environment as a parent sets a
+// child's: NODE_CHANNEL_FD names fd, a new descriptor of the child end of
+// a Pair, and NODE_CHANNEL_SERIALIZATION_MODE is mode. It returns the
+// parent end, closed when the test ends.
+func startedWithChannel(t *testing.T, mode string) (parent *Channel, fd int) {
+	t.Helper()
+	parent, child, err := Pair()
+	require.NoError(t, err)
+	t.Cleanup(func() { parent.Close() })
+	defer child.Close()
+	fd, err = syscall.Dup(int(child.Fd()))
+	require.NoError(t, err)
+	t.Setenv(envFD, strconv.Itoa(fd))
+	t.Setenv(envMode, mode)
+	return parent, fd
+}
+
 func TestFromEnv(t *testing.T) {
 	t.Run("absent", func(t *testing.T) {
 		t.Setenv(envFD, "")
@@ -23,15 +40,8 @@ func TestFromEnv(t *testing.T) {
 		assert.ErrorIs(t, err, ErrNoParent, "empty counts as absent, as in Node")
 	})
 	t.Run("advanced", func(t *testing.T) {
-		a, child, err := Pair()
-		require.NoError(t, err)
-		defer a.Close()
-		defer child.Close()
-		fd, err := syscall.Dup(int(child.Fd()))
-		require.NoError(t, err)
-		t.Setenv(envFD, strconv.Itoa(fd))
-		t.Setenv(envMode, "advanced")
-		_, err = fromEnv(nil)
+		_, fd := startedWithChannel(t, "advanced")
+		_, err := fromEnv(nil)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "advanced")
 		// Nobody can find the descriptor once the variables are gone: it
@@ -53,14 +63,7 @@ func TestFromEnv(t *testing.T) {
 	})
 	for _, mode := range []string{"json", ""} {
 		t.Run("ok-"+mode, func(t *testing.T) {
-			a, child, err := Pair()
-			require.NoError(t, err)
-			defer a.Close()
-			defer child.Close()
-			fd, err := syscall.Dup(int(child.Fd()))
-			require.NoError(t, err)
-			t.Setenv(envFD, strconv.Itoa(fd))
-			t.Setenv(envMode, mode)
+			a, fd := startedWithChannel(t, mode)
 			ch, err := fromEnv(nil)
 			require.NoError(t, err)
 			defer ch.Close()
