@@ -77,11 +77,29 @@ type sup struct {
 // end of the test that it and every worker it reported are gone.
 func startSup(t *testing.T, args ...string) *sup {
 	t.Helper()
+	s := newSup(t, args...)
+	s.start()
+	return s
+}
+
+// newSup returns a sup whose s.cmd, not started yet, runs `spawnkit run
+// --control CTL args...` in testdata, its stdout and stderr captured.
+func newSup(t *testing.T, args ...string) *sup {
 	s := &sup{t: t, out: &testkit.SyncBuffer{}, err: &testkit.SyncBuffer{}, done: make(chan struct{}), pids: map[int]bool{}}
 	s.control = filepath.Join(t.TempDir(), "ctl.sock")
 	s.cmd = exec.Command(bin, append([]string{"run", "--control", s.control}, args...)...)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.err
 	s.cmd.Dir = "testdata"
+	return s
+}
+
+// start starts s.cmd. When the test ends the supervisor gets SIGTERM
+// (SIGKILL 20s later, a failure) unless it has exited, and the test fails
+// if a worker outlived it or the race detector spoke; the supervisor's
+// output is logged when the test failed.
+func (s *sup) start() {
+	t := s.t
+	t.Helper()
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +128,6 @@ func startSup(t *testing.T, args ...string) *sup {
 			t.Logf("supervisor stdout:\n%s\nsupervisor stderr:\n%s", s.out, s.err)
 		}
 	})
-	return s
 }
 
 // noOrphans fails the test when a worker the supervisor reported still

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -150,27 +149,14 @@ func TestSIGTERMDuringStartupStopsCleanly(t *testing.T) {
 // lost) and goes on reloading.
 func TestSupervisorSurvivesABrokenStdout(t *testing.T) {
 	need(t, "python3")
-	s := &sup{t: t, out: &testkit.SyncBuffer{}, err: &testkit.SyncBuffer{}, done: make(chan struct{}), pids: map[int]bool{}}
-	s.control = filepath.Join(t.TempDir(), "ctl.sock")
-	s.cmd = exec.Command(bin, "run", "--control", s.control, "-n", "1", "-l", "http=tcp://127.0.0.1:0", "--", "./worker.py")
-	s.cmd.Dir, s.cmd.Stderr = "testdata", s.err
+	s := newSup(t, "-n", "1", "-l", "http=tcp://127.0.0.1:0", "--", "./worker.py")
+	s.cmd.Stdout = nil
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	stdout.Close() // nobody reads the supervisor's stdout
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { s.waitErr = s.cmd.Wait(); close(s.done) }()
-	t.Cleanup(func() {
-		s.cmd.Process.Signal(syscall.SIGTERM)
-		<-s.done
-		s.noOrphans()
-		if t.Failed() {
-			t.Logf("supervisor stderr:\n%s", s.err)
-		}
-	})
+	s.start()
 	s.waitReady(1) // the worker printed to the broken stdout by now
 	if _, err := s.ctl("reload", "--wait"); err != nil {
 		t.Fatal(err)

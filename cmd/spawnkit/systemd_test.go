@@ -5,15 +5,11 @@ package main
 import (
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 // The supervisor speaks sd_notify to its own NOTIFY_SOCKET, as a
@@ -73,25 +69,13 @@ func TestSupervisorAdoptsItsOwnActivatedSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	s := &sup{t: t, out: &testkit.SyncBuffer{}, err: &testkit.SyncBuffer{}, done: make(chan struct{}), pids: map[int]bool{}}
-	s.control = filepath.Join(t.TempDir(), "ctl.sock")
-	// sh sets LISTEN_PID to its own pid, which exec gives spawnkit.
-	s.cmd = exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=web exec "$0" "$@"`,
-		bin, "run", "--control", s.control, "-n", "1", "--", "./worker.py")
+	s := newSup(t, "-n", "1", "--", "./worker.py")
+	// sh sets LISTEN_PID to its own pid, which exec gives spawnkit ("$0",
+	// the supervisor's binary, followed by its arguments).
+	s.cmd.Path = "/bin/sh"
+	s.cmd.Args = append([]string{"/bin/sh", "-c", `LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=web exec "$0" "$@"`}, s.cmd.Args...)
 	s.cmd.ExtraFiles = []*os.File{f}
-	s.cmd.Stdout, s.cmd.Stderr, s.cmd.Dir = s.out, s.err, "testdata"
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { s.waitErr = s.cmd.Wait(); close(s.done) }()
-	t.Cleanup(func() {
-		s.cmd.Process.Signal(syscall.SIGTERM)
-		<-s.done
-		s.noOrphans()
-		if t.Failed() {
-			t.Logf("supervisor stderr:\n%s", s.err)
-		}
-	})
+	s.start()
 	s.waitReady(1)
 	body, err := get("http://" + ln.Addr().String() + "/")
 	if err != nil {
