@@ -82,7 +82,7 @@ func TestStressShutdownRacingReloadAndMessages(t *testing.T) {
 		case <-time.After(time.Minute):
 			t.Fatalf("run %d: Wait hangs after the shutdown", i)
 		}
-		waitOrFail(t, &wg, "run %d: Reload, Broadcast or Send hangs after the shutdown", i)
+		testkit.WaitOrFail(t, &wg, time.Minute, "run %d: Reload, Broadcast or Send hangs after the shutdown", i)
 		for k, err := range reloadErrs {
 			if err != nil && !errors.Is(err, cluster.ErrClosed) && !strings.Contains(err.Error(), "slot") {
 				t.Errorf("run %d: Reload %d: %v", i, k, err)
@@ -96,18 +96,6 @@ func TestStressShutdownRacingReloadAndMessages(t *testing.T) {
 		cancel()
 		require.Empty(t, testkit.Children(), "run %d: workers left", i)
 		require.Empty(t, testkit.Zombies(), "run %d: zombies", i)
-	}
-}
-
-// waitOrFail waits for wg, failing t if that takes over a minute.
-func waitOrFail(t *testing.T, wg *sync.WaitGroup, format string, args ...any) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(time.Minute):
-		t.Fatalf(format, args...)
 	}
 }
 
@@ -153,7 +141,7 @@ func TestStressCrashLoopRacingReloadAndShutdown(t *testing.T) {
 		case <-time.After(time.Minute):
 			t.Fatalf("run %d: Wait hangs", i)
 		}
-		waitOrFail(t, &wg, "run %d: Reload hangs", i)
+		testkit.WaitOrFail(t, &wg, time.Minute, "run %d: Reload hangs", i)
 		require.Empty(t, testkit.Children(), "run %d: workers left", i)
 		require.Empty(t, testkit.Zombies(), "run %d: zombies", i)
 	}

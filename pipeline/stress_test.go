@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -34,22 +33,6 @@ func iterations(n, mult int) int {
 	return n
 }
 
-// threads is the number of OS threads of the test process.
-func threads(t *testing.T) int {
-	t.Helper()
-	b, err := os.ReadFile("/proc/self/status")
-	require.NoError(t, err)
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "Threads:"); ok {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			require.NoError(t, err)
-			return n
-		}
-	}
-	t.Fatal("no Threads line in /proc/self/status")
-	return 0
-}
-
 // TestStressEarlyExitLoop runs pipelines whose later stages stop reading
 // early, in a loop (100, 1000 with SPAWNKIT_STRESS=1): the upstream
 // stages' SIGPIPE (or a Func's EPIPE) is never a failure, the output is
@@ -57,7 +40,7 @@ func threads(t *testing.T) int {
 // growing number of threads.
 func TestStressEarlyExitLoop(t *testing.T) {
 	testkit.NoLeaks(t)
-	th := threads(t)
+	th := testkit.Threads(t)
 	yesFunc := pipeline.Func(func(ctx context.Context, in io.Reader, out io.Writer) error {
 		line := bytes.Repeat([]byte("y\n"), 4096)
 		for {
@@ -93,7 +76,7 @@ func TestStressEarlyExitLoop(t *testing.T) {
 		require.NoError(t, err, "run %d: %s", i, c.p)
 		require.Equal(t, c.want, string(out), "run %d: %s", i, c.p)
 	}
-	after := threads(t)
+	after := testkit.Threads(t)
 	t.Logf("threads: %d before, %d after %d runs", th, after, n)
 	assert.LessOrEqual(t, after-th, 16, "threads grew from %d to %d", th, after)
 }

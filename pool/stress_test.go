@@ -40,28 +40,12 @@ func iterations(n, mult int) int {
 	return n
 }
 
-// threads is the number of OS threads of the test process.
-func threads(t *testing.T) int {
-	t.Helper()
-	b, err := os.ReadFile("/proc/self/status")
-	require.NoError(t, err)
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "Threads:"); ok {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			require.NoError(t, err)
-			return n
-		}
-	}
-	t.Fatal("no Threads line in /proc/self/status")
-	return 0
-}
-
 // checkThreads fails t when the loop left more OS threads than a few
 // per iteration-independent worker would explain: threads are never given
 // back by the Go runtime, but they must not grow with the iterations.
 func checkThreads(t *testing.T, before, limit int) {
 	t.Helper()
-	after := threads(t)
+	after := testkit.Threads(t)
 	t.Logf("threads: %d before, %d after", before, after)
 	assert.LessOrEqual(t, after-before, limit, "threads grew from %d to %d", before, after)
 }
@@ -73,7 +57,7 @@ var quietChild = &childproc.Options{Stderr: childproc.Ignore}
 // no descriptor, goroutine, child, zombie, nor a growing number of threads.
 func TestStressNewCloseLoop(t *testing.T) {
 	testkit.NoLeaks(t)
-	th := threads(t)
+	th := testkit.Threads(t)
 	n := iterations(50, 20)
 	for i := range n {
 		p, err := pool.New(context.Background(), testRole, &pool.Options{Workers: 2, Child: quietChild})
@@ -135,7 +119,7 @@ func TestStressSubmitRacingClose(t *testing.T) {
 		} else if err != nil {
 			require.ErrorIs(t, err, context.Canceled, "run %d", i)
 		}
-		waitGroupOrFail(t, &wg, "run %d: Submit calls still blocked after Close", i)
+		testkit.WaitOrFail(t, &wg, time.Minute, "run %d: Submit calls still blocked after Close", i)
 		require.Empty(t, bad, "run %d (graceful %v)", i, graceful)
 		requireNoChildren(t)
 	}
@@ -146,18 +130,6 @@ func errString(err error) string {
 		return "<nil>"
 	}
 	return err.Error()
-}
-
-// waitGroupOrFail waits for wg, failing t if that takes over a minute.
-func waitGroupOrFail(t *testing.T, wg *sync.WaitGroup, format string, args ...any) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(time.Minute):
-		t.Fatalf(format, args...)
-	}
 }
 
 // TestStressSubmitCtxEndsAtRandomMoments cancels Submit calls at random
@@ -197,7 +169,7 @@ func TestStressSubmitCtxEndsAtRandomMoments(t *testing.T) {
 			}
 		})
 	}
-	waitGroupOrFail(t, &wg, "Submit calls hang")
+	testkit.WaitOrFail(t, &wg, time.Minute, "Submit calls hang")
 	close(errs)
 	for e := range errs {
 		t.Error(e)
@@ -258,7 +230,7 @@ func TestStressWorkersCrashingMidTask(t *testing.T) {
 			}
 		})
 	}
-	waitGroupOrFail(t, &wg, "Submit calls hang")
+	testkit.WaitOrFail(t, &wg, time.Minute, "Submit calls hang")
 	close(errs)
 	for e := range errs {
 		t.Error(e)
@@ -346,7 +318,7 @@ func TestStressNewCtxEndsAtRandomMoments(t *testing.T) {
 				}
 			})
 		}
-		waitGroupOrFail(t, &wg, "run %d: Submit calls hang after New's ctx ended", i)
+		testkit.WaitOrFail(t, &wg, time.Minute, "run %d: Submit calls hang after New's ctx ended", i)
 		require.NoError(t, p.Close(context.Background()), "run %d", i)
 		requireNoChildren(t)
 		cancel(nil)

@@ -1,14 +1,12 @@
 package bench
 
 import (
-	"bytes"
 	"fmt"
-	"os"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/spawnkit/spawnkit/internal/procfs"
 	"github.com/spawnkit/spawnkit/ipc"
 )
 
@@ -80,27 +78,9 @@ func BenchmarkChannelRoundTripBusy(b *testing.B) {
 			}
 			wg.Wait()
 			b.StopTimer()
-			if t := threads(); t > 0 {
+			if t, err := procfs.SelfStatusCount("Threads"); err == nil {
 				b.ReportMetric(float64(t), "threads")
 			}
 		})
 	}
-}
-
-// threads returns the number of threads of this process, or -1 where
-// /proc/self/status does not say.
-func threads() int {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return -1
-	}
-	for line := range bytes.Lines(b) {
-		if v, ok := bytes.CutPrefix(line, []byte("Threads:")); ok {
-			n, err := strconv.Atoi(string(bytes.TrimSpace(v)))
-			if err == nil {
-				return n
-			}
-		}
-	}
-	return -1
 }

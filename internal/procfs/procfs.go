@@ -71,23 +71,48 @@ func Pids() ([]int, error) {
 	return pids, nil
 }
 
+// SelfStatus returns the value of a field of /proc/self/status ("Threads",
+// "VmHWM", …) with the spaces around it trimmed ("12", "1234 kB"). A
+// missing field is an error.
+func SelfStatus(field string) (string, error) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "", err
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			return strings.TrimSpace(v), nil
+		}
+	}
+	return "", fmt.Errorf("procfs: no %s in /proc/self/status", field)
+}
+
+// SelfStatusCount returns a count field of /proc/self/status ("Threads",
+// "FDSize", …). A field that is missing or not a number is an error.
+func SelfStatusCount(field string) (int64, error) {
+	v, err := SelfStatus(field)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("procfs: /proc/self/status: %s is %q, not a number", field, v)
+	}
+	return n, nil
+}
+
 // SelfStatusSize returns a size field of /proc/self/status ("VmRSS",
 // "VmHWM", …) in bytes. A field that is missing or not a size in kB is an
 // error.
 func SelfStatusSize(field string) (int64, error) {
-	b, err := os.ReadFile("/proc/self/status")
+	v, err := SelfStatus(field)
 	if err != nil {
 		return 0, err
 	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			v, ok = strings.CutSuffix(strings.TrimSpace(v), " kB")
-			kb, err := strconv.ParseInt(v, 10, 64)
-			if !ok || err != nil {
-				return 0, fmt.Errorf("procfs: /proc/self/status: %s is %q, not a size in kB", field, strings.TrimSpace(line))
-			}
-			return kb << 10, nil
-		}
+	n, ok := strings.CutSuffix(v, " kB")
+	kb, err := strconv.ParseInt(n, 10, 64)
+	if !ok || err != nil {
+		return 0, fmt.Errorf("procfs: /proc/self/status: %s is %q, not a size in kB", field, v)
 	}
-	return 0, fmt.Errorf("procfs: no %s in /proc/self/status", field)
+	return kb << 10, nil
 }

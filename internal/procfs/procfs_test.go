@@ -78,3 +78,24 @@ func TestSelfStatusSize(t *testing.T) {
 	_, err = SelfStatusSize("NoSuchField")
 	assert.EqualError(t, err, "procfs: no NoSuchField in /proc/self/status")
 }
+
+// TestSelfStatusCount reads the thread count, which /proc/self/task lists
+// one entry per thread of, and refuses fields that are not counts.
+func TestSelfStatusCount(t *testing.T) {
+	tasks := func() int {
+		e, err := os.ReadDir("/proc/self/task")
+		require.NoError(t, err)
+		return len(e)
+	}
+	before := tasks()
+	n, err := SelfStatusCount("Threads")
+	require.NoError(t, err)
+	after := tasks()
+	assert.GreaterOrEqual(t, n, int64(min(before, after)))
+	assert.LessOrEqual(t, n, int64(max(before, after)))
+
+	_, err = SelfStatusCount("VmRSS")
+	assert.ErrorContains(t, err, "not a number")
+	_, err = SelfStatusCount("NoSuchField")
+	assert.EqualError(t, err, "procfs: no NoSuchField in /proc/self/status")
+}
