@@ -21,14 +21,11 @@ import (
 	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
-// stressEnv turns on the long stress run: SPAWNKIT_STRESS=1 go test -run Stress ./childproc/
-const stressEnv = "SPAWNKIT_STRESS"
-
 // stressCycles is how many starts TestStressMixedOutcomes makes: 500 by
 // default, 100 with -short, 10,000 with SPAWNKIT_STRESS=1.
 func stressCycles() int {
 	switch {
-	case os.Getenv(stressEnv) == "1":
+	case os.Getenv(testkit.StressEnv) != "":
 		return 10000
 	case testing.Short():
 		return 100

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -16,17 +15,6 @@ import (
 	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
-// stressIterations is n, n/4 with -short, n*10 with SPAWNKIT_STRESS=1.
-func stressIterations(n int) int {
-	switch {
-	case os.Getenv("SPAWNKIT_STRESS") != "":
-		return n * 10
-	case testing.Short():
-		return max(1, n/4)
-	}
-	return n
-}
-
 // TestStressShutdownRacingReloadAndMessages starts clusters and, at a
 // random moment (workers starting, ready, being replaced), races two
 // Reloads, a Broadcast and a Send against a Shutdown or the end of
@@ -36,7 +24,7 @@ func stressIterations(n int) int {
 // goroutine.
 func TestStressShutdownRacingReloadAndMessages(t *testing.T) {
 	testkit.NoLeaks(t)
-	n := stressIterations(12)
+	n := testkit.Iterations(12, 10)
 	for i := range n {
 		ctx, cancel := context.WithCancel(context.Background())
 		p, err := cluster.Start(ctx, &cluster.Config{
@@ -104,7 +92,7 @@ func TestStressShutdownRacingReloadAndMessages(t *testing.T) {
 // Shutdown race them: nothing hangs and nothing is left.
 func TestStressCrashLoopRacingReloadAndShutdown(t *testing.T) {
 	testkit.NoLeaks(t)
-	n := stressIterations(8)
+	n := testkit.Iterations(8, 10)
 	for i := range n {
 		p, err := cluster.Start(context.Background(), &cluster.Config{
 			Workers:      2,
@@ -153,7 +141,7 @@ func TestStressCrashLoopRacingReloadAndShutdown(t *testing.T) {
 // way no worker, zombie, descriptor or goroutine is left.
 func TestStressStartCtxEndsAtRandomMoments(t *testing.T) {
 	testkit.NoLeaks(t)
-	n := stressIterations(30)
+	n := testkit.Iterations(30, 10)
 	for i := range n {
 		ctx, cancel := context.WithCancel(context.Background())
 		if i%3 == 0 {

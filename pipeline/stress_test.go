@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -17,21 +16,6 @@ import (
 	"github.com/spawnkit/spawnkit/internal/testkit"
 	"github.com/spawnkit/spawnkit/pipeline"
 )
-
-// stressEnv turns on the long stress runs:
-// SPAWNKIT_STRESS=1 go test -run Stress ./pipeline/
-const stressEnv = "SPAWNKIT_STRESS"
-
-// iterations is n, n/4 with -short, n*mult with SPAWNKIT_STRESS=1.
-func iterations(n, mult int) int {
-	switch {
-	case os.Getenv(stressEnv) != "":
-		return n * mult
-	case testing.Short():
-		return max(1, n/4)
-	}
-	return n
-}
 
 // TestStressEarlyExitLoop runs pipelines whose later stages stop reading
 // early, in a loop (100, 1000 with SPAWNKIT_STRESS=1): the upstream
@@ -69,7 +53,7 @@ func TestStressEarlyExitLoop(t *testing.T) {
 		{pipeline.New(pipeline.Command("yes"), pipeline.Command("cat"), headFunc), "y\n"},
 		{pipeline.New(pipeline.Command("seq", "100000"), pipeline.Command("head", "-c", "0")), ""},
 	}
-	n := iterations(100, 10)
+	n := testkit.Iterations(100, 10)
 	for i := range n {
 		c := cases[i%len(cases)]
 		out, err := c.p.Output(context.Background())
@@ -97,7 +81,7 @@ func TestStressCancelMidStream(t *testing.T) {
 		pipeline.New(pipeline.Command("yes"), pipeline.Command("sh", "-c", "cat; sleep 100"), pipeline.Command("cat")),
 		pipeline.New(pipeline.Command("sleep", "100")),
 	}
-	n := iterations(60, 10)
+	n := testkit.Iterations(60, 10)
 	for i := range n {
 		p := shapes[i%len(shapes)]
 		var sink bytes.Buffer
@@ -129,7 +113,7 @@ func TestStressCancelMidStream(t *testing.T) {
 // error while the others stream: pipefail names exactly that stage.
 func TestStressStageFailsWhileOthersStream(t *testing.T) {
 	testkit.NoLeaks(t)
-	n := iterations(40, 10)
+	n := testkit.Iterations(40, 10)
 	for i := range n {
 		code := 1 + i%100
 		p := pipeline.New(

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,24 +20,6 @@ import (
 	"github.com/spawnkit/spawnkit/ipc"
 	"github.com/spawnkit/spawnkit/pool"
 )
-
-// stressEnv turns on the long stress runs:
-// SPAWNKIT_STRESS=1 go test -run Stress ./pool/
-const stressEnv = "SPAWNKIT_STRESS"
-
-// iterations is n (n/2 under -race), n/4 with -short, n*mult with
-// SPAWNKIT_STRESS=1.
-func iterations(n, mult int) int {
-	switch {
-	case os.Getenv(stressEnv) != "":
-		return n * mult
-	case testing.Short():
-		return max(1, n/4)
-	case raceEnabled:
-		return max(1, n/2)
-	}
-	return n
-}
 
 // checkThreads fails t when the loop left more OS threads than a few
 // per iteration-independent worker would explain: threads are never given
@@ -58,7 +39,7 @@ var quietChild = &childproc.Options{Stderr: childproc.Ignore}
 func TestStressNewCloseLoop(t *testing.T) {
 	testkit.NoLeaks(t)
 	th := testkit.Threads(t)
-	n := iterations(50, 20)
+	n := testkit.Iterations(50, 20)
 	for i := range n {
 		p, err := pool.New(context.Background(), testRole, &pool.Options{Workers: 2, Child: quietChild})
 		require.NoError(t, err, "run %d", i)
@@ -78,7 +59,7 @@ func TestStressNewCloseLoop(t *testing.T) {
 // never hangs, and nothing is left behind.
 func TestStressSubmitRacingClose(t *testing.T) {
 	testkit.NoLeaks(t)
-	n := iterations(40, 20)
+	n := testkit.Iterations(40, 20)
 	for i := range n {
 		p, err := pool.New(context.Background(), testRole, &pool.Options{Workers: 2, Queue: i % 3, Child: quietChild})
 		require.NoError(t, err)
@@ -141,7 +122,7 @@ func TestStressSubmitCtxEndsAtRandomMoments(t *testing.T) {
 	const workers = 2
 	p, err := pool.New(context.Background(), testRole, &pool.Options{Workers: workers, Queue: 2, Child: quietChild})
 	require.NoError(t, err)
-	n := iterations(200, 20)
+	n := testkit.Iterations(200, 20)
 	var wg sync.WaitGroup
 	errs := make(chan string, n)
 	for i := range n {
@@ -199,7 +180,7 @@ func TestStressWorkersCrashingMidTask(t *testing.T) {
 	testkit.NoLeaks(t)
 	p, err := pool.New(context.Background(), testRole, &pool.Options{Workers: 3, Queue: 3, Child: quietChild})
 	require.NoError(t, err)
-	n := iterations(120, 10)
+	n := testkit.Iterations(120, 10)
 	var wg sync.WaitGroup
 	errs := make(chan string, n)
 	for i := range n {
@@ -247,7 +228,7 @@ func TestHugeResultsAndTasks(t *testing.T) {
 	p, err := pool.New(context.Background(), testRole, &pool.Options{Workers: 1, Child: quietChild})
 	require.NoError(t, err)
 	sizes := []int{0, 1, 64 << 10, 4 << 20}
-	if raceEnabled {
+	if testkit.RaceEnabled {
 		sizes[3] = 1 << 20
 	}
 	for _, size := range sizes {
@@ -261,7 +242,7 @@ func TestHugeResultsAndTasks(t *testing.T) {
 		require.NoError(t, err, "task of size %d", size)
 		require.Equal(t, 9, decodeInt(t, m))
 	}
-	if raceEnabled {
+	if testkit.RaceEnabled {
 		// 64 MiB encoded three times over under the race detector takes
 		// a minute: the plain run checks the limit.
 		closePool(t, p)
@@ -287,7 +268,7 @@ func TestHugeResultsAndTasks(t *testing.T) {
 func TestStressNewCtxEndsAtRandomMoments(t *testing.T) {
 	testkit.NoLeaks(t)
 	cause := errors.New("stop now")
-	n := iterations(60, 20)
+	n := testkit.Iterations(60, 20)
 	for i := range n {
 		ctx, cancel := context.WithCancelCause(context.Background())
 		timer := time.AfterFunc(time.Duration(rand.IntN(40_000))*time.Microsecond, func() { cancel(cause) })

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 // TestStressCtlCommandsRacingReloadAndStop fires every control command at
@@ -27,7 +29,7 @@ func TestStressCtlCommandsRacingReloadAndStop(t *testing.T) {
 	r := load(ctx, "http://"+s.addr("http")+"/", 8)
 
 	rounds := 3
-	if os.Getenv("SPAWNKIT_STRESS") != "" {
+	if os.Getenv(testkit.StressEnv) != "" {
 		rounds = 60
 	}
 	cmds := [][]string{

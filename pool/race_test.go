@@ -1,6 +1,0 @@
-//go:build race
-
-package pool_test
-
-// raceEnabled is true under -race, where the stress loops run fewer times.
-const raceEnabled = true
