@@ -28,7 +28,9 @@ var ErrEventsMode = errors.New("childproc: messages arrive in Events (start with
 //
 // When ctx ends first, Recv returns ctx's cause (context.Cause) and the
 // channel stays usable: a message that was partly received is kept for the
-// next call. Once the child has closed its end (or exited) and every
+// next call. ctx bounds the whole call: the answers Recv owes a child
+// (Node's NODE_HANDLE_ACK and the like) never make it wait on a child that
+// does not read (see [ipc.Channel.RecvFile]). Once the child has closed its end (or exited) and every
 // message was read, Recv returns io.EOF; after Disconnect, or once the
 // channel was closed because nobody read it (below), it returns an error
 // matching [ErrDisconnected]; a message over the size limit ends the channel

@@ -40,7 +40,8 @@ type Channel struct {
 	flushing  bool       // a goroutine writes the queue
 	sendErr   error      // writing the queue failed: sending is over
 
-	socks socketList // sockets received from a Node net.Server
+	socks   socketList  // sockets received from a Node net.Server
+	answers answerState // answers owed to the peer (see answers.go)
 
 	bg        sync.WaitGroup // goroutines Close waits for
 	done      chan struct{}  // closed by Close
@@ -126,6 +127,7 @@ func newChannel(uc *net.UnixConn, opts *Options) *Channel {
 		done:    make(chan struct{}),
 	}
 	c.drained.L = &c.smu
+	c.answers.room.L = &c.answers.mu
 	return c
 }
 
@@ -208,16 +210,6 @@ func (c *Channel) Send(v any) error {
 	return c.send(e.b.Bytes(), false)
 }
 
-func (c *Channel) write(b []byte) error {
-	if c.closed.Load() {
-		return net.ErrClosed
-	}
-	c.wmu.Lock()
-	err := c.src.write(b)
-	c.wmu.Unlock()
-	return c.writeErr(err)
-}
-
 func (c *Channel) writeErr(err error) error {
 	if err == nil {
 		return nil
@@ -260,14 +252,19 @@ func (c *Channel) Recv() (Message, error) {
 // interrupts a blocked Recv (which returns net.ErrClosed) and blocked
 // Sends, drops what is still queued, and closes descriptors that were
 // received but not yet returned. Answers the channel owes the peer
-// (NODE_HANDLE_ACK and the like) are never pending: they are written
-// before Recv returns. Close is idempotent: later calls return nil.
+// (NODE_HANDLE_ACK and the like) that could not be written yet, because
+// the peer's socket was full, go out before the socket closes; Close waits
+// for them within the same 2 s. Close is idempotent: later calls return
+// nil.
 func (c *Channel) Close() error {
 	if c.closing.Swap(true) {
 		return nil
 	}
+	deadline := time.Now().Add(closeGrace)
 	c.drainQueue()
+	c.flushAnswers(deadline)
 	first, err := c.closeConn()
+	c.wakeAnswers()
 	close(c.done)
 	c.smu.Lock()
 	c.drained.Broadcast()
@@ -296,7 +293,9 @@ func (c *Channel) Close() error {
 // receive errors this one does not repeat: once the deadline is moved or
 // removed, the next Recv goes on where the stream stopped, with a message
 // that was partly received kept. The deadline may be set from any
-// goroutine, also while a Recv waits. After Close it returns net.ErrClosed.
+// goroutine, also while a Recv waits (one that waits for answers owed to
+// the peer to be written, see [Channel.RecvFile], returns then too). After
+// Close it returns net.ErrClosed.
 //
 // On Linux a Recv that waits for the answer to a message sent since the
 // previous Recv returned first waits in the kernel (a blocking recvmsg,
@@ -305,6 +304,7 @@ func (c *Channel) Close() error {
 // waits there takes effect when that time is over. A deadline set before
 // it bounds it, and Close wakes it at once.
 func (c *Channel) SetReadDeadline(t time.Time) error {
+	c.setAnswerDeadline(t)
 	if err := c.src.setReadDeadline(t); err != nil {
 		if c.closed.Load() || errors.Is(err, net.ErrClosed) {
 			return net.ErrClosed

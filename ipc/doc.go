@@ -50,11 +50,25 @@
 // Every other internal message (cluster's NODE_CLUSTER, for instance) is
 // skipped.
 //
-// The answers are written by the receiving side while it receives: while
-// one cannot be written (the peer does not read), Recv waits and reads
-// nothing more, so a peer flooding requests costs no memory. The
-// acknowledgements of handles this side sent are read by Recv as well: a
-// program that sends handles must keep receiving (childproc does).
+// The answers are written by the receiving side while it receives, never
+// by making Recv wait on the socket (Node's receiver, too, queues its
+// answer and reads on). An answer is written before Recv returns when the
+// socket has room and no other write is under way; otherwise it waits and
+// a goroutine writes it right after the write under way, while Recv goes
+// on. Close writes the answers still owed before it closes the socket
+// (within its 2 s). While 64 KiB of answers wait because the peer does not
+// read, Recv reads nothing more (until the peer reads, the read deadline,
+// or Close), so a peer flooding requests costs no memory, and a receive
+// bounded by a deadline (childproc's Process.Recv(ctx)) returns on time.
+// The acknowledgements of handles this side sent are read by Recv as well:
+// a program that sends handles must keep receiving (childproc does).
+//
+// Two Go peers that send each other handles never deadlock on those
+// answers, full sockets or not, as long as both keep receiving: a sender
+// writes nothing after a handle but answers until the handle's
+// acknowledgement comes back, so the receiver that reads the handle never
+// finds the socket it answers on full of messages the other side is
+// waiting to read (TestSendFileBothWaysWithFullSockets).
 //
 // What is not supported of Node's protocol: the "advanced" (V8)
 // serialization; NODE_CLUSTER messages (package cluster has its own

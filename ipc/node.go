@@ -72,11 +72,12 @@ func decodeInternal(line []byte) (obj map[string]json.RawMessage, cmd string, ok
 // handleInternal acts on an internal message that arrived with descriptor
 // fd (or -1). It returns the user message it carries, if any: the inner
 // "msg" of a NODE_HANDLE envelope, with the descriptor. Every answer it
-// owes the peer is written before it returns, so it is on the wire before
-// the message is handed over (Node sends NODE_HANDLE_ACK before it emits
-// 'message'); while an answer cannot be written, the channel stops
-// reading, so a peer that floods requests and never reads holds no memory
-// of ours.
+// owes the peer is handed to reply before it returns, which writes it at
+// once when the socket has room, so it is on the wire before the message
+// is handed over (Node sends NODE_HANDLE_ACK before it emits 'message');
+// when the socket is full the answer waits and the channel stops reading
+// once maxAnswerBytes wait, so a peer that floods requests and never reads
+// holds little memory of ours (answers.go).
 func (c *Channel) handleInternal(obj map[string]json.RawMessage, cmd string, fd int) (m Message, outFD int, deliver bool) {
 	switch cmd {
 	case cmdHandle:
@@ -116,12 +117,6 @@ func (c *Channel) handleInternal(obj map[string]json.RawMessage, cmd string, fd 
 		return nil, -1, false
 	}
 	return Message(inner), fd, true
-}
-
-// reply writes an answer to the peer, blocking while the socket is full.
-// Errors are dropped, as Node does: the peer may be gone already.
-func (c *Channel) reply(line []byte) {
-	c.write(line)
 }
 
 func closeFD(fd int) {

@@ -94,18 +94,28 @@ func (c *Channel) SendFile(v any, f *os.File) error {
 // are closed. Received descriptors are close-on-exec; the caller
 // owns the file and must close it.
 //
-// An envelope is acknowledged with NODE_HANDLE_ACK before RecvFile returns
-// its message, so the sender's queue moves on even if this process exits
-// right away. An envelope whose descriptor was lost (the kernel truncated
-// the ancillary data) is answered with NODE_HANDLE_NACK, on which the
-// sender retransmits, and is not delivered. RecvFile also answers a Node
+// An envelope is acknowledged with NODE_HANDLE_ACK. When the socket has
+// room and no other write is under way, the acknowledgement is written
+// before RecvFile returns its message, so the sender's queue moves on even
+// if this process exits right away; otherwise (the peer is not reading
+// now, or a Send is writing) it is written by a goroutine right after the
+// write under way, and RecvFile does not wait for it: two peers that send
+// each other handles with both sockets full keep going. Close writes
+// answers still owed before it closes the socket (within its 2 s). An
+// envelope whose descriptor was lost (the kernel truncated the ancillary
+// data) is answered with NODE_HANDLE_NACK, on which the sender
+// retransmits, and is not delivered. RecvFile also answers a Node
 // net.Server's NODE_SOCKET_* requests about sockets it passed (see the
-// package documentation). While an answer cannot be written because the
-// peer does not read, RecvFile blocks (until Close).
+// package documentation). While 64 KiB of answers are unwritten because
+// the peer does not read, RecvFile reads nothing more and waits, until the
+// peer reads, the read deadline (see [Channel.SetReadDeadline]) or Close.
 func (c *Channel) RecvFile() (Message, *os.File, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	for {
+		if err := c.waitAnswerRoom(); err != nil {
+			return nil, nil, err
+		}
 		line, off, fd, err := c.recvLine()
 		if err != nil {
 			return nil, nil, err

@@ -247,6 +247,11 @@ func (c *Channel) drainQueue() {
 		if !pending {
 			return
 		}
+		if c.answersFull() {
+			// The peer reads nothing: reading on would only pile up
+			// answers to it.
+			return
+		}
 		if !awaiting || !c.rmu.TryLock() {
 			// The queue is being written, or a Recv reads the answer.
 			time.Sleep(2 * time.Millisecond)
