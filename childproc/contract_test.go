@@ -388,7 +388,7 @@ func TestStoppedTreeIsKilledWithoutEscalation(t *testing.T) {
 	within(t, 20*time.Second, "Wait", func() { require.ErrorAs(t, p.Wait(), &ee) })
 	assert.Equal(t, syscall.SIGTERM, ee.Signal)
 	assert.True(t, ee.Killed)
-	waitGone(t, marker, 10*time.Second)
+	waitGone(t, marker)
 	io.Copy(io.Discard, p.Stdout)
 	collect(t, p)
 }

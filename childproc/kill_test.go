@@ -31,8 +31,8 @@ func TestTimeoutKillsWholeTree(t *testing.T) {
 	assert.Equal(t, "started\n", string(ee.Stdout))
 	assert.Equal(t, "started\n", string(res.Stdout))
 	assert.Contains(t, ee.Error(), "timed out after 300ms, signal 15 (terminated)")
-	assert.Less(t, time.Since(start), 3*time.Second)
-	waitGone(t, marker, 2*time.Second)
+	assert.Less(t, time.Since(start), 30*time.Second, "the sleeps run for 100 s or more: not a hang")
+	waitGone(t, marker)
 }
 
 func TestTimeoutEscalatesToSIGKILL(t *testing.T) {
@@ -45,7 +45,7 @@ func TestTimeoutEscalatesToSIGKILL(t *testing.T) {
 	assert.Equal(t, syscall.SIGKILL, ee.Signal)
 	assert.True(t, ee.TimedOut)
 	assert.GreaterOrEqual(t, time.Since(start), 400*time.Millisecond)
-	waitGone(t, marker, 2*time.Second)
+	waitGone(t, marker)
 }
 
 func TestKillSignalIsUsed(t *testing.T) {
@@ -73,7 +73,7 @@ func TestCancelKillsTreeIncludingEscapedGrandchild(t *testing.T) {
 	assert.True(t, ee.Killed)
 	assert.False(t, ee.TimedOut)
 	assert.ErrorIs(t, err, context.Canceled)
-	waitGone(t, marker, 2*time.Second)
+	waitGone(t, marker)
 	rest, err := io.ReadAll(p.Stdout)
 	require.NoError(t, err)
 	assert.Empty(t, rest)
@@ -89,7 +89,7 @@ func TestGrandchildHoldingPipeDoesNotHangExec(t *testing.T) {
 	assert.Equal(t, "bye\n", string(res.Stdout))
 	elapsed := time.Since(start)
 	assert.GreaterOrEqual(t, elapsed, 300*time.Millisecond)
-	assert.Less(t, elapsed, 3*time.Second)
+	assert.Less(t, elapsed, 30*time.Second, "the sleep runs for 100 s or more: not a hang")
 }
 
 func TestTimeoutWithGrandchildHoldingPipe(t *testing.T) {
@@ -99,8 +99,8 @@ func TestTimeoutWithGrandchildHoldingPipe(t *testing.T) {
 	var ee *childproc.ExitError
 	require.ErrorAs(t, err, &ee)
 	assert.True(t, ee.TimedOut)
-	assert.Less(t, time.Since(start), 3*time.Second)
-	waitGone(t, marker, 2*time.Second)
+	assert.Less(t, time.Since(start), 30*time.Second, "the sleeps run for 100 s or more: not a hang")
+	waitGone(t, marker)
 }
 
 func TestMaxBufferKillsAndKeepsPrefix(t *testing.T) {
@@ -191,7 +191,7 @@ func TestKillSendsSIGKILLToTheWholeTree(t *testing.T) {
 	require.ErrorAs(t, p.Wait(), &ee)
 	assert.Equal(t, syscall.SIGKILL, ee.Signal)
 	assert.False(t, ee.Killed, "Kill is the caller's own doing, not a timeout or cancel")
-	waitGone(t, marker, 5*time.Second)
+	waitGone(t, marker)
 	rest, err := io.ReadAll(p.Stdout)
 	require.NoError(t, err)
 	assert.Empty(t, rest)

@@ -106,9 +106,16 @@ func procOf(t *testing.T, pid int) testkit.Proc {
 	return p
 }
 
-// waitGone waits until no process runs with marker in its command line.
-func waitGone(t *testing.T, marker string, within time.Duration) {
+// goneWithin bounds waitGone. A marker is a sleep of at least 100 s
+// (uniqueSleep), so a process the library failed to kill still runs then,
+// while a killed one may take seconds to go on a loaded machine.
+const goneWithin = 60 * time.Second
+
+// waitGone waits until no process runs with marker in its command line,
+// and fails the test if one still does after goneWithin.
+func waitGone(t *testing.T, marker string) {
 	t.Helper()
+	within := goneWithin
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
 		if len(pidsRunning(marker)) == 0 {
@@ -132,7 +139,7 @@ func strayMarker(t *testing.T) string {
 		for _, pid := range pidsRunning(marker) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
-		waitGone(t, marker, 5*time.Second)
+		waitGone(t, marker)
 	})
 	return marker
 }

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -73,6 +72,6 @@ func TestMainThreadStartsWithoutHandOff(t *testing.T) {
 	require.NoError(t, p.Signal(syscall.SIGKILL)) // the helper alone
 	p.Wait()
 	io.Copy(io.Discard, p.Stdout)
-	waitGone(t, marker, 5*time.Second)
+	waitGone(t, marker)
 	collect(t, p)
 }

@@ -130,7 +130,7 @@ func TestSignalReachesTheChildAlone(t *testing.T) {
 	assert.False(t, ee.Killed)
 	assert.Equal(t, []int{grandchild}, pidsRunning(marker), "the grandchild got nothing")
 	require.NoError(t, syscall.Kill(grandchild, syscall.SIGKILL))
-	waitGone(t, marker, 5*time.Second)
+	waitGone(t, marker)
 	require.NoError(t, p.Stdout.Close())
 	assert.Equal(t, []string{"spawn", "exit(signal=terminated)", "close(signal=terminated)"}, kinds(collect(t, p)))
 }

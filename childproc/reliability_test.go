@@ -270,7 +270,7 @@ func TestParentKilledWithChildren(t *testing.T) {
 			}
 		}
 		for _, m := range all {
-			waitGone(t, m, 5*time.Second)
+			waitGone(t, m)
 		}
 	}()
 	name, opts := reliabilityHelperCmd(t, "orphaner", &childproc.Options{Stdin: childproc.Ignore, Stderr: childproc.Ignore})
@@ -295,7 +295,7 @@ func TestParentKilledWithChildren(t *testing.T) {
 	p.Wait()
 	collect(t, p)
 
-	waitGone(t, child, 5*time.Second) // Pdeathsig
+	waitGone(t, child) // Pdeathsig
 	time.Sleep(200 * time.Millisecond)
 	assert.Len(t, pidsRunning(grandchild), 1, "the grandchild is not killed: it is orphaned")
 	assert.NotEqual(t, childPid, procOf(t, grandchildPid).PPid, "and reparented")

@@ -328,7 +328,7 @@ func requireParentDeathKills(t *testing.T, extra ...string) {
 	require.NoError(t, p.Signal(syscall.SIGKILL))
 	p.Wait()
 	io.Copy(io.Discard, p.Stdout)
-	waitGone(t, marker, 5*time.Second)
+	waitGone(t, marker)
 	collect(t, p)
 }
 
