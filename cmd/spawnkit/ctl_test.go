@@ -17,6 +17,7 @@ import (
 // scale 4 then scale 1, restart 0 and signal USR1, under 16 clients: no
 // request fails, and the status table says what runs.
 func TestScaleRestartAndSignalUnderLoad(t *testing.T) {
+	t.Parallel()
 	need(t, "python3")
 	s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--", "./worker.py")
 	s.waitReady(2)
@@ -36,7 +37,7 @@ func TestScaleRestartAndSignalUnderLoad(t *testing.T) {
 		t.Errorf("scale 1 kept pid %d; want slot 0's %d", one[0], four[0])
 	}
 	for _, pid := range four[1:] {
-		for deadline := time.Now().Add(10 * time.Second); testkit.Alive(pid); {
+		for deadline := time.Now().Add(waitLimit); testkit.Alive(pid); {
 			if time.Now().After(deadline) {
 				t.Fatalf("worker %d of a removed slot still runs", pid)
 			}
@@ -76,9 +77,9 @@ func TestScaleRestartAndSignalUnderLoad(t *testing.T) {
 // waitLogOut waits until the supervisor's stdout holds substr.
 func (s *sup) waitLogOut(substr string) {
 	s.t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(s.out.String(), substr); {
+	for deadline := time.Now().Add(waitLimit); !strings.Contains(s.out.String(), substr); {
 		if time.Now().After(deadline) {
-			s.t.Fatalf("stdout lacks %q after 10s", substr)
+			s.t.Fatalf("stdout lacks %q after %v", substr, waitLimit)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -87,6 +88,7 @@ func (s *sup) waitLogOut(substr string) {
 // A worker that stops petting the watchdog (it hangs, holding no request)
 // has its tree killed and is replaced; under 16 clients nothing fails.
 func TestHungWorkerMissingTheWatchdogIsKilledAndReplaced(t *testing.T) {
+	t.Parallel()
 	need(t, "python3")
 	once := filepath.Join(t.TempDir(), "hung")
 	s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--watchdog", "2s",
@@ -98,7 +100,7 @@ func TestHungWorkerMissingTheWatchdogIsKilledAndReplaced(t *testing.T) {
 	s.waitLog("sent no WATCHDOG=1 for 2s", 1)
 	s.waitLog("restarting in", 1)
 	var now []int
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(waitLimit); ; time.Sleep(50 * time.Millisecond) {
 		now = s.waitReady(2)
 		if !slices.Equal(now, first) {
 			break
@@ -126,6 +128,7 @@ func TestHungWorkerMissingTheWatchdogIsKilledAndReplaced(t *testing.T) {
 }
 
 func TestCtlReportsUsageAndConnectionErrors(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		args []string
 		code int

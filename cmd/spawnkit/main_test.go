@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -27,7 +28,25 @@ import (
 // bin is the spawnkit binary the tests run; goworkerBin the Go worker.
 var bin, goworkerBin string
 
+// waitLimit bounds the tests' waits on a condition (a worker ready, a
+// line logged, a process gone): they return as soon as it holds, so the
+// bound only decides when a test gives up, and it is long enough for a
+// loaded machine running this package's tests in parallel.
+const waitLimit = 2 * time.Minute
+
+// parallel is how many tests run at once when -parallel is not given. The
+// tests mostly wait (for Python to start, for drains and timeouts), so
+// more of them at once than GOMAXPROCS (the default, 2 here) cut the
+// package's wall time; -parallel on the command line wins.
+const parallel = 6
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", strconv.Itoa(parallel))
+	}
 	dir, err := os.MkdirTemp("", "spawnkit-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -82,6 +101,15 @@ func startSup(t *testing.T, args ...string) *sup {
 	return s
 }
 
+// startSupEnv is startSup with env added to the supervisor's environment.
+func startSupEnv(t *testing.T, env []string, args ...string) *sup {
+	t.Helper()
+	s := newSup(t, args...)
+	s.cmd.Env = append(os.Environ(), env...)
+	s.start()
+	return s
+}
+
 // newSup returns a sup whose s.cmd, not started yet, runs `spawnkit run
 // --control CTL args...` in testdata, its stdout and stderr captured.
 func newSup(t *testing.T, args ...string) *sup {
@@ -114,10 +142,10 @@ func (s *sup) start() {
 			s.cmd.Process.Signal(syscall.SIGTERM)
 			select {
 			case <-s.done:
-			case <-time.After(20 * time.Second):
+			case <-time.After(waitLimit):
 				s.cmd.Process.Kill()
 				<-s.done
-				t.Errorf("the supervisor did not stop within 20s of SIGTERM")
+				t.Errorf("the supervisor did not stop within %v of SIGTERM", waitLimit)
 			}
 		}
 		s.noOrphans()
@@ -134,7 +162,7 @@ func (s *sup) start() {
 // runs once the supervisor is gone (a killed process takes a moment).
 func (s *sup) noOrphans() {
 	s.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(waitLimit)
 	for pid := range s.pids {
 		for testkit.Alive(pid) {
 			if time.Now().After(deadline) {
@@ -150,7 +178,7 @@ func (s *sup) noOrphans() {
 // waitLog waits until the supervisor's stderr holds substr n times.
 func (s *sup) waitLog(substr string, n int) {
 	s.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(waitLimit)
 	for strings.Count(s.err.String(), substr) < n {
 		select {
 		case <-s.done:
@@ -158,7 +186,7 @@ func (s *sup) waitLog(substr string, n int) {
 		default:
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("no %d× %q in the supervisor's log within 30s", n, substr)
+			s.t.Fatalf("no %d× %q in the supervisor's log within %v", n, substr, waitLimit)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -206,7 +234,7 @@ func (s *sup) tryStatus() (status, error) {
 // returns their pids by slot.
 func (s *sup) waitReady(n int) []int {
 	s.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(waitLimit)
 	for {
 		st, err := s.tryStatus()
 		if err != nil {
@@ -231,7 +259,7 @@ func (s *sup) waitReady(n int) []int {
 			return pids
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("not %d ready workers within 30s: %+v", n, st.Workers)
+			s.t.Fatalf("not %d ready workers within %v: %+v", n, waitLimit, st.Workers)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -254,15 +282,15 @@ func (s *sup) stop() int {
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.done:
-	case <-time.After(30 * time.Second):
-		s.t.Fatal("the supervisor did not stop within 30s of SIGTERM")
+	case <-time.After(waitLimit):
+		s.t.Fatalf("the supervisor did not stop within %v of SIGTERM", waitLimit)
 	}
 	return s.cmd.ProcessState.ExitCode()
 }
 
 // get fetches url once, on a new connection.
 func get(url string) (string, error) {
-	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: waitLimit}
 	resp, err := c.Get(url)
 	if err != nil {
 		return "", err
@@ -282,13 +310,14 @@ type loadResult struct {
 	failed    []string
 	latencies []time.Duration
 	bodies    map[string]int // first word of the body (the generation) → count
+	pids      map[int]int    // second word of the body (the worker's pid) → count
 	marks     []int          // len(latencies) at each mark
 	done      chan struct{}  // closed when every client returned
 }
 
 // load runs clients GETting url on new connections until ctx ends.
 func load(ctx context.Context, url string, clients int) *loadResult {
-	r := &loadResult{bodies: map[string]int{}, done: make(chan struct{})}
+	r := &loadResult{bodies: map[string]int{}, pids: map[int]int{}, done: make(chan struct{})}
 	var wg sync.WaitGroup
 	for range clients {
 		wg.Add(1)
@@ -296,7 +325,9 @@ func load(ctx context.Context, url string, clients int) *loadResult {
 			defer wg.Done()
 			tr := &http.Transport{DisableKeepAlives: true}
 			defer tr.CloseIdleConnections()
-			c := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+			// A slow answer is not a lost request: on a loaded machine a
+			// Python worker among 16 clients may take many seconds.
+			c := &http.Client{Transport: tr, Timeout: waitLimit}
 			for ctx.Err() == nil {
 				t0 := time.Now()
 				resp, err := c.Get(url)
@@ -319,8 +350,15 @@ func load(ctx context.Context, url string, clients int) *loadResult {
 				} else {
 					r.ok++
 					r.latencies = append(r.latencies, d)
-					gen, _, _ := strings.Cut(string(body), " ")
-					r.bodies[gen]++
+					f := strings.Fields(string(body))
+					if len(f) > 0 {
+						r.bodies[f[0]]++
+					}
+					if len(f) > 1 {
+						if pid, err := strconv.Atoi(f[1]); err == nil {
+							r.pids[pid]++
+						}
+					}
 				}
 				r.mu.Unlock()
 			}

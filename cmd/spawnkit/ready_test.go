@@ -31,6 +31,7 @@ func readyVia(t *testing.T, how string, args ...string) (*sup, int) {
 }
 
 func TestReadyByNotifySocketPython(t *testing.T) {
+	t.Parallel()
 	need(t, "python3")
 	s, _ := readyVia(t, "READY=1", "--", "./worker.py")
 	if st := s.status(); st.Workers[0].Status != "serving" {
@@ -39,6 +40,7 @@ func TestReadyByNotifySocketPython(t *testing.T) {
 }
 
 func TestReadyByNotifyFDNode(t *testing.T) {
+	t.Parallel()
 	need(t, "node")
 	s, _ := readyVia(t, "READY=1", "--", "node", "worker.js")
 	if st := s.status(); st.Workers[0].Status != "node serving" {
@@ -50,6 +52,7 @@ func TestReadyByNotifyFDNode(t *testing.T) {
 }
 
 func TestReadyByNodeIPCProcessSend(t *testing.T) {
+	t.Parallel()
 	need(t, "node")
 	s, _ := readyVia(t, "READY=1", "--ipc", "-e", "READY_VIA=ipc", "--", "node", "worker.js")
 	if code := s.stop(); code != 0 {
@@ -58,6 +61,7 @@ func TestReadyByNodeIPCProcessSend(t *testing.T) {
 }
 
 func TestReadyByNotifySocketGo(t *testing.T) {
+	t.Parallel()
 	s, pid := readyVia(t, "READY=1", "--", goworkerBin)
 	if code := s.stop(); code != 0 {
 		t.Errorf("exit code %d", code)
@@ -88,6 +92,7 @@ func TestReadyBySystemdNotifyWithBarrier(t *testing.T) {
 }
 
 func TestReadyAfterFallbackForAProgramThatNeverNotifies(t *testing.T) {
+	t.Parallel()
 	need(t, "python3")
 	t0 := time.Now()
 	readyVia(t, "--ready-after 300ms", "--ready-after", "300ms", "-e", "WORKER_MODE=never-ready", "--", "./worker.py")

@@ -79,6 +79,7 @@ func TestRunPassesSocketsWithTheWorkersOwnListenPID(t *testing.T) {
 }
 
 func TestStopKillsAWorkerThatIgnoresSIGTERMAfterStopTimeout(t *testing.T) {
+	t.Parallel()
 	need(t, "python3")
 	s := startSup(t, "-n", "1", "-l", "http=tcp://127.0.0.1:0", "--stop-timeout", "300ms", "-e", "WORKER_MODE=ignore-term", "--", "./worker.py")
 	pid := s.waitReady(1)[0]
@@ -104,6 +105,7 @@ func TestStopKillsAWorkerThatIgnoresSIGTERMAfterStopTimeout(t *testing.T) {
 // execs from the thread that has it), so they die when the supervisor is
 // killed outright.
 func TestWorkersDieWithAKilledSupervisor(t *testing.T) {
+	t.Parallel()
 	need(t, "python3")
 	s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--", "./worker.py")
 	pids := s.waitReady(2)
@@ -112,11 +114,11 @@ func TestWorkersDieWithAKilledSupervisor(t *testing.T) {
 	}
 	s.cmd.Process.Kill()
 	<-s.done
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(waitLimit)
 	for _, pid := range pids {
 		for testkit.Alive(pid) {
 			if time.Now().After(deadline) {
-				t.Fatalf("worker %d still runs 5s after the supervisor was killed", pid)
+				t.Fatalf("worker %d still runs %v after the supervisor was killed", pid, waitLimit)
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
@@ -124,6 +126,7 @@ func TestWorkersDieWithAKilledSupervisor(t *testing.T) {
 }
 
 func TestRunRefusesAMissingProgram(t *testing.T) {
+	t.Parallel()
 	s := startSup(t, "-n", "1", "--", "./no-such-program")
 	<-s.done
 	if code := s.cmd.ProcessState.ExitCode(); code != 1 {
@@ -135,6 +138,7 @@ func TestRunRefusesAMissingProgram(t *testing.T) {
 }
 
 func TestSIGTERMDuringStartupStopsCleanly(t *testing.T) {
+	t.Parallel()
 	need(t, "python3")
 	s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--", "./worker.py")
 	s.waitLog("listening on", 1)
@@ -148,6 +152,7 @@ func TestSIGTERMDuringStartupStopsCleanly(t *testing.T) {
 // A supervisor whose stdout reader went away keeps running (the lines are
 // lost) and goes on reloading.
 func TestSupervisorSurvivesABrokenStdout(t *testing.T) {
+	t.Parallel()
 	need(t, "python3")
 	s := newSup(t, "-n", "1", "-l", "http=tcp://127.0.0.1:0", "--", "./worker.py")
 	s.cmd.Stdout = nil

@@ -16,6 +16,7 @@ import (
 // Type=notify service: READY=1 once the workers are ready, RELOADING=1
 // then READY=1 around a reload, STOPPING=1 on SIGTERM.
 func TestSupervisorNotifiesItsOwnManager(t *testing.T) {
+	t.Parallel()
 	need(t, "python3")
 	path := filepath.Join(t.TempDir(), "notify")
 	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
@@ -23,8 +24,7 @@ func TestSupervisorNotifiesItsOwnManager(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	t.Setenv("NOTIFY_SOCKET", path)
-	s := startSup(t, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--", "./worker.py")
+	s := startSupEnv(t, []string{"NOTIFY_SOCKET=" + path}, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--", "./worker.py")
 	recv := func() string {
 		t.Helper()
 		c.SetReadDeadline(time.Now().Add(60 * time.Second))
@@ -58,6 +58,7 @@ func TestSupervisorNotifiesItsOwnManager(t *testing.T) {
 // adopts the socket it was given, under the name LISTEN_FDNAMES gives it,
 // and passes it on.
 func TestSupervisorAdoptsItsOwnActivatedSocket(t *testing.T) {
+	t.Parallel()
 	need(t, "python3")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
