@@ -39,8 +39,12 @@ func started(slot, pid int, why string) map[string]any {
 func TestLoggerWorkerStartsCrashesAndRestarts(t *testing.T) {
 	ctx := context.Background()
 	var rec testkit.LogRecorder
-	p, err := pool.New(ctx, testRole, &pool.Options{Workers: 1, TaskTimeout: 200 * time.Millisecond, Logger: rec.Logger()})
+	// TaskTimeout is long enough that the worker's crash below is seen
+	// before it on a loaded machine (with 200 ms, under load, the crash
+	// was reported as a timeout).
+	p, err := pool.New(ctx, testRole, &pool.Options{Workers: 1, TaskTimeout: 5 * time.Second, Logger: rec.Logger()})
 	require.NoError(t, err)
+	killAtCleanup(t, p)
 	first := p.Stats().Pids[0]
 	assert.Equal(t, []map[string]any{started(0, first, "start")}, rec.Records(t))
 

@@ -57,6 +57,7 @@ func TestNegativeTaskTimeoutIsNoLimit(t *testing.T) {
 func TestNilOptionsAreDefaults(t *testing.T) {
 	p, err := pool.New(context.Background(), testRole, nil)
 	require.NoError(t, err)
+	killAtCleanup(t, p)
 	assert.Len(t, p.Stats().Pids, runtime.NumCPU())
 	m, err := p.Submit(context.Background(), op{Op: "square", N: 7})
 	require.NoError(t, err)

@@ -31,8 +31,21 @@ func newPool(t *testing.T, opts *pool.Options) *pool.Pool {
 	t.Helper()
 	p, err := pool.New(context.Background(), testRole, opts)
 	require.NoError(t, err)
+	killAtCleanup(t, p)
 	require.Len(t, p.Stats().Pids, opts.Workers)
 	return p
+}
+
+// killAtCleanup closes p at the end of the test with an ended ctx (its
+// workers are killed and reaped) if the test did not close it, so that a
+// test that fails half-way leaves no worker for the next tests'
+// requireNoChildren to trip on.
+func killAtCleanup(t *testing.T, p *pool.Pool) {
+	t.Cleanup(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		p.Close(ctx)
+	})
 }
 
 func closePool(t *testing.T, p *pool.Pool) {
@@ -388,6 +401,7 @@ func TestPoolCtxEndStopsPool(t *testing.T) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	p, err := pool.New(ctx, testRole, &pool.Options{Workers: 2})
 	require.NoError(t, err)
+	killAtCleanup(t, p)
 	pids := p.Stats().Pids
 	require.Len(t, pids, 2)
 	cause := errors.New("shutting down")
