@@ -376,7 +376,7 @@ func TestStoppedTreeIsKilledWithoutEscalation(t *testing.T) {
 	line := make([]byte, 6)
 	_, err = io.ReadFull(p.Stdout, line)
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { return len(pidsRunning(marker)) == 1 }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(pidsRunning(marker)) == 1 }, goneWithin, 10*time.Millisecond)
 	grandchild := pidsRunning(marker)[0]
 	require.NoError(t, syscall.Kill(grandchild, syscall.SIGSTOP))
 	require.NoError(t, p.Signal(syscall.SIGSTOP))
@@ -575,7 +575,7 @@ func TestDoubleForkedDaemonLeavesTheTree(t *testing.T) {
 	line := make([]byte, 6)
 	_, err = io.ReadFull(p.Stdout, line)
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { return len(pidsRunning(marker)) == 1 }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(pidsRunning(marker)) == 1 }, goneWithin, 10*time.Millisecond)
 	daemon := pidsRunning(marker)[0]
 	assert.NotEqual(t, p.Pid, procOf(t, daemon).PPid, "reparented away from the child")
 	cancel()

@@ -65,7 +65,7 @@ func TestCancelKillsTreeIncludingEscapedGrandchild(t *testing.T) {
 	line := make([]byte, 6)
 	_, err = io.ReadFull(p.Stdout, line)
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { return len(pidsRunning(marker)) == 2 }, 2*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(pidsRunning(marker)) == 2 }, goneWithin, 10*time.Millisecond)
 	cancel()
 	err = p.Wait()
 	var ee *childproc.ExitError
@@ -159,7 +159,7 @@ func TestNothingOfTheTreeOutlivesWaitAfterKill(t *testing.T) {
 	line := make([]byte, 6)
 	_, err = io.ReadFull(p.Stdout, line)
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { return len(pidsRunning(marker)) == 1 }, 2*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(pidsRunning(marker)) == 1 }, goneWithin, 10*time.Millisecond)
 	cancel()
 	require.Error(t, p.Wait())
 	assert.Empty(t, pidsRunning(marker), "Wait returns only once the whole tree is gone")
@@ -185,7 +185,7 @@ func TestKillSendsSIGKILLToTheWholeTree(t *testing.T) {
 	line := make([]byte, 6)
 	_, err = io.ReadFull(p.Stdout, line)
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { return len(pidsRunning(marker)) == 2 }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(pidsRunning(marker)) == 2 }, goneWithin, 10*time.Millisecond)
 	require.NoError(t, p.Kill())
 	var ee *childproc.ExitError
 	require.ErrorAs(t, p.Wait(), &ee)

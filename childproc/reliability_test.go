@@ -153,7 +153,7 @@ func TestInputNeverReadStillTimesOut(t *testing.T) {
 	require.ErrorAs(t, err, &ee)
 	assert.True(t, ee.TimedOut)
 	assert.Less(t, time.Since(start), 10*time.Second)
-	assert.Eventually(t, func() bool { return !relFeeding() }, 5*time.Second, 10*time.Millisecond, "the feeding goroutine ended")
+	assert.Eventually(t, func() bool { return !relFeeding() }, goneWithin, 10*time.Millisecond, "the feeding goroutine ended")
 }
 
 func TestInputNotFedAfterExecReturns(t *testing.T) {
@@ -167,8 +167,8 @@ func TestInputNotFedAfterExecReturns(t *testing.T) {
 		KillDelay: 200 * time.Millisecond,
 	})
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { return len(pidsRunning(marker)) == 1 }, 5*time.Second, 10*time.Millisecond, "the grandchild holds stdin")
-	assert.Eventually(t, func() bool { return !relFeeding() }, 5*time.Second, 10*time.Millisecond, "the feeding goroutine ended")
+	require.Eventually(t, func() bool { return len(pidsRunning(marker)) == 1 }, goneWithin, 10*time.Millisecond, "the grandchild holds stdin")
+	assert.Eventually(t, func() bool { return !relFeeding() }, goneWithin, 10*time.Millisecond, "the feeding goroutine ended")
 }
 
 func TestHostileIPCChild(t *testing.T) {
