@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -35,12 +36,12 @@ const maxAnswerBytes = 64 << 10
 // answerState is the channel's queue of unwritten answers.
 type answerState struct {
 	mu      sync.Mutex
-	room    sync.Cond // on mu: answers were written, the deadline moved, or the channel closed
-	buf     []byte    // answers not yet handed to the writer
-	pending int       // bytes in buf and in the writer's hands
-	writing bool      // a goroutine writes the answers
-	closed  bool      // Close has begun waiting for bg: start no goroutine
-	dl      time.Time // the read deadline (see SetReadDeadline)
+	room    sync.Cond    // on mu: answers were written, the deadline moved, or the channel closed
+	buf     []byte       // answers not yet handed to the writer
+	pending atomic.Int64 // bytes in buf and in the writer's hands; changed with mu held
+	writing bool         // a goroutine writes the answers
+	closed  bool         // Close has begun waiting for bg: start no goroutine
+	dl      time.Time    // the read deadline (see SetReadDeadline)
 }
 
 // reply writes an answer to the peer: at once if the socket has room and
@@ -56,7 +57,7 @@ func (c *Channel) reply(line []byte) {
 	}
 	if a.writing || !c.wmu.TryLock() {
 		a.buf = append(a.buf, line...)
-		a.pending += len(line)
+		a.pending.Add(int64(len(line)))
 		a.start(c, false)
 		return
 	}
@@ -68,7 +69,7 @@ func (c *Channel) reply(line []byte) {
 	// The socket is full, perhaps after part of the line: the writer
 	// takes wmu over, so that nothing comes between the two parts.
 	a.buf = append(a.buf, line[n:]...)
-	a.pending += len(line) - n
+	a.pending.Add(int64(len(line) - n))
 	a.start(c, true)
 }
 
@@ -131,9 +132,9 @@ func (c *Channel) writeAnswers(holding bool) {
 		err := c.src.write(b)
 		c.wmu.Unlock()
 		a.mu.Lock()
-		a.pending -= len(b)
+		a.pending.Add(-int64(len(b)))
 		if err != nil {
-			a.pending -= len(a.buf)
+			a.pending.Add(-int64(len(a.buf)))
 			a.buf = nil
 		}
 		a.room.Broadcast()
@@ -153,9 +154,12 @@ func (c *Channel) writeAnswers(holding bool) {
 // here: see SetReadDeadline).
 func (c *Channel) waitAnswerRoom() error {
 	a := &c.answers
+	if a.pending.Load() < maxAnswerBytes {
+		return nil
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for a.pending >= maxAnswerBytes {
+	for a.pending.Load() >= maxAnswerBytes {
 		if c.closed.Load() {
 			return net.ErrClosed
 		}
@@ -176,9 +180,7 @@ func (c *Channel) waitAnswerRoom() error {
 
 // answersFull reports whether the receiver would wait in waitAnswerRoom.
 func (c *Channel) answersFull() bool {
-	c.answers.mu.Lock()
-	defer c.answers.mu.Unlock()
-	return c.answers.pending >= maxAnswerBytes
+	return c.answers.pending.Load() >= maxAnswerBytes
 }
 
 // wakeAnswers wakes the receiver waiting in waitAnswerRoom to look again.
@@ -204,7 +206,7 @@ func (c *Channel) flushAnswers(deadline time.Time) {
 	t := time.AfterFunc(time.Until(deadline), c.wakeAnswers)
 	defer t.Stop()
 	a.mu.Lock()
-	for a.pending > 0 && time.Now().Before(deadline) {
+	for a.pending.Load() > 0 && time.Now().Before(deadline) {
 		a.room.Wait()
 	}
 	a.closed = true
