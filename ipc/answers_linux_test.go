@@ -16,10 +16,13 @@ import (
 
 // TestSendFileBothWaysWithFullSockets has two Go peers send each other
 // big messages and handles at once, each receiving all the while: both
-// sockets are full most of the time, and each receiver owes the other an
-// acknowledgement. An acknowledgement written by the receiver in the
-// middle of its Recv would block on the full socket on both sides at once,
-// and neither would read again.
+// sockets are full most of the time, and each receiver owes the other
+// acknowledgements. Neither may stop: a receiver never waits to write an
+// answer while it has room (answers.go), and a sender writes nothing after
+// a handle until its acknowledgement, so the socket an answer goes on is
+// never full of messages the other side waits to read (the package
+// documentation says why). The same exchange passed before answers were
+// written by a goroutine, for that second reason; the test keeps both.
 func TestSendFileBothWaysWithFullSockets(t *testing.T) {
 	a, b := pair(t, nil)
 	const rounds = 100
