@@ -212,6 +212,18 @@ func BenchmarkSocketpairFloor(b *testing.B) {
 	roundTrips(b, fl.RoundTrips)
 }
 
+// BenchmarkSocketpairFloorRaw is BenchmarkSocketpairFloor without JSON
+// or bufio: one encoded line and its echo over read(2)/write(2) on a
+// locked thread (see Floor.RawRoundTrips).
+func BenchmarkSocketpairFloorRaw(b *testing.B) {
+	fl, err := StartFloor(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { fl.Close() })
+	roundTrips(b, fl.RawRoundTrips)
+}
+
 func BenchmarkIPCSendSmall(b *testing.B) {
 	pe := startPeer(b, RoleSink)
 	b.ReportAllocs()

@@ -6,8 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"runtime"
+	"syscall"
 
 	"github.com/spawnkit/spawnkit/ipc"
 )
@@ -139,10 +142,75 @@ func (fl *Floor) RoundTrips(n int) error {
 	return nil
 }
 
+// RawRoundTrips sends the same encoded Ping line n times, one at a time,
+// and reads each echo up to its newline with read(2) on a locked thread:
+// no JSON on either end, no bufio, no scheduler hand-off between the
+// syscalls. It is the least a pair of Go processes can spend on the
+// round trip, below which only the kernel and the Go runtime's syscall
+// entry and exit remain (RESULTS.md sets it beside a C program's).
+func (fl *Floor) RawRoundTrips(n int) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	line, err := json.Marshal(Ping{Op: "ping", Seq: 1, TS: "2026-11-26T00:00:00Z"})
+	if err != nil {
+		return err
+	}
+	line = append(line, '\n')
+	conn, err := fl.f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 4<<10)
+	var rerr error
+	err = conn.Control(func(fd uintptr) {
+		for i := 0; i < n && rerr == nil; i++ {
+			rerr = rawRoundTrip(int(fd), line, buf)
+		}
+	})
+	if err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// rawRoundTrip writes line to fd and reads until the echo's newline.
+func rawRoundTrip(fd int, line, buf []byte) error {
+	for off := 0; off < len(line); {
+		k, err := syscall.Write(fd, line[off:])
+		if err != nil {
+			return os.NewSyscallError("write", err)
+		}
+		off += k
+	}
+	for got := 0; got < len(line); {
+		k, err := syscall.Read(fd, buf)
+		if err != nil {
+			return os.NewSyscallError("read", err)
+		}
+		if k == 0 {
+			return io.ErrUnexpectedEOF
+		}
+		got += k
+	}
+	return nil
+}
+
 // Close closes the socket, which ends the child, and waits for it.
 func (fl *Floor) Close() error {
 	fl.f.Close()
 	return fl.cmd.Wait()
+}
+
+func forkRTTFloorRaw(ctx context.Context, sz Size) (Raw, error) {
+	fl, err := StartFloor(ctx)
+	if err != nil {
+		return Raw{}, err
+	}
+	r, err := timed(sz.N, 0, func() error { return fl.RawRoundTrips(min(1000, sz.N)) }, func() error { return fl.RawRoundTrips(sz.N) })
+	if cerr := fl.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	return r, err
 }
 
 func forkRTTFloor(ctx context.Context, sz Size) (Raw, error) {

@@ -455,6 +455,7 @@ func Scenarios() []*Scenario {
 				{Name: ImplSpawnkit, Go: forkRTT},
 				{Name: "spawnkit-recv", Go: forkRTTRecv},
 				{Name: "floor", Go: forkRTTFloor},
+				{Name: "floor-raw", Go: forkRTTFloorRaw},
 				{Name: "spawnkit-gomaxprocs1", Go: forkRTTOneProc},
 				{Name: "node", Node: nodeArgs("fork.js", "rtt", "$N")},
 			},
@@ -463,7 +464,7 @@ func Scenarios() []*Scenario {
 				{Variant: ImplSpawnkit, Metric: "us/op", Anchor: "floor", Op: "<=", Value: 1.2, Text: "IPC round trip ≤1.2× the bare-socket floor"},
 				{Variant: ImplSpawnkit, Metric: "ops/s", Anchor: "node", Op: ">=", Value: 4, Text: "IPC round trips ≥4× Node"},
 			},
-			Note: "Go parent encodes a struct per send and decodes each reply into a struct; the Go child echoes the raw message. Node parses and re-stringifies on both sides. spawnkit-gomaxprocs1 is the same with GOMAXPROCS=1 in parent and child (diagnostic, see RESULTS.md). spawnkit-recv reads the replies with Process.Recv (Options.IPCRecv) instead of Events. floor is the bare-socket floor: the same structs encoded and decoded with encoding/json over a socketpair read through bufio with blocking reads, the child (os/exec) echoing raw lines.",
+			Note: "Go parent encodes a struct per send and decodes each reply into a struct; the Go child echoes the raw message. Node parses and re-stringifies on both sides. spawnkit-gomaxprocs1 is the same with GOMAXPROCS=1 in parent and child (diagnostic, see RESULTS.md). spawnkit-recv reads the replies with Process.Recv (Options.IPCRecv) instead of Events. floor is the bare-socket floor: the same structs encoded and decoded with encoding/json over a socketpair read through bufio with blocking reads, the child (os/exec) echoing raw lines. floor-raw is that floor without JSON or bufio: one encoded line written and its echo read with read(2) on a locked thread, the least two Go processes spend per round trip.",
 		},
 		{
 			Name: "ipc-send", Title: "IPC one-way small messages, parent → child",
