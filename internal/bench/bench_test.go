@@ -224,6 +224,29 @@ func BenchmarkSocketpairFloorRaw(b *testing.B) {
 	roundTrips(b, fl.RawRoundTrips)
 }
 
+// BenchmarkSocketpairFloorHop is BenchmarkSocketpairFloor with the replies
+// read and decoded by a goroutine of their own and handed to the caller
+// over a Go channel (see FloorHop): the floor plus one goroutine hop.
+func BenchmarkSocketpairFloorHop(b *testing.B) {
+	h, err := StartFloorHop(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { h.Close() })
+	roundTrips(b, h.RoundTrips)
+}
+
+// BenchmarkSocketpairFloorHopPoll is BenchmarkSocketpairFloorHop with a
+// reader that waits in the netpoller, as Events' reader does.
+func BenchmarkSocketpairFloorHopPoll(b *testing.B) {
+	h, err := StartFloorHopPoll(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { h.Close() })
+	roundTrips(b, h.RoundTrips)
+}
+
 func BenchmarkIPCSendSmall(b *testing.B) {
 	pe := startPeer(b, RoleSink)
 	b.ReportAllocs()

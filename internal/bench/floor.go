@@ -86,11 +86,24 @@ type Floor struct {
 
 // StartFloor starts the running binary as a bare line-echo child.
 func StartFloor(ctx context.Context) (*Floor, error) {
+	return startFloor(ctx, false)
+}
+
+// startFloor is StartFloor; with poll, the parent's end is read through
+// the netpoller instead of with blocking reads.
+func startFloor(ctx context.Context, poll bool) (*Floor, error) {
 	fds, err := cloexecSocketpair()
 	if err != nil {
 		return nil, os.NewSyscallError("socketpair", err)
 	}
-	// Blocking descriptors: os.NewFile leaves them out of the netpoller,
+	if poll {
+		// A non-blocking socket: os.NewFile puts it in the netpoller.
+		if err := setNonblock(fds[0]); err != nil {
+			closeFDs(fds)
+			return nil, err
+		}
+	}
+	// Otherwise blocking descriptors: os.NewFile leaves them out of the netpoller,
 	// so every read is one read(2) that sleeps in the kernel.
 	parent, child := os.NewFile(uintptr(fds[0]), "floor-parent"), os.NewFile(uintptr(fds[1]), "floor-child")
 	exe, err := os.Executable()
@@ -220,6 +233,127 @@ func forkRTTFloor(ctx context.Context, sz Size) (Raw, error) {
 	}
 	r, err := timed(sz.N, 0, func() error { return fl.RoundTrips(min(1000, sz.N)) }, func() error { return fl.RoundTrips(sz.N) })
 	if cerr := fl.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	return r, err
+}
+
+// FloorHop is the floor with one goroutine hop: a goroutine of its own
+// reads the echoed lines through bufio, decodes each into a Ping and hands
+// it to the caller over a Go channel, where the caller receives it. That
+// is the shape of Process.Events (a reader goroutine, a buffered channel,
+// the caller blocked receiving) without the library: its distance to the
+// floor is what one hand-off between goroutines costs on the machine. The
+// reader reads with blocking reads, as the floor does (StartFloorHop), or
+// waits in the netpoller, as Events' reader does (StartFloorHopPoll).
+type FloorHop struct {
+	fl      *Floor
+	replies chan hopReply
+	stop    chan struct{} // closed by Close: the reader gives up a send
+	done    chan struct{} // closed when the reader returns
+}
+
+type hopReply struct {
+	p   Ping
+	err error
+}
+
+// StartFloorHop starts the bare line-echo child and the reader goroutine,
+// which reads with blocking read(2) calls.
+func StartFloorHop(ctx context.Context) (*FloorHop, error) {
+	return startFloorHop(ctx, false)
+}
+
+// StartFloorHopPoll is StartFloorHop with a reader that waits in the
+// netpoller (a non-blocking socket), as Events' reader does.
+func StartFloorHopPoll(ctx context.Context) (*FloorHop, error) {
+	return startFloorHop(ctx, true)
+}
+
+func startFloorHop(ctx context.Context, poll bool) (*FloorHop, error) {
+	fl, err := startFloor(ctx, poll)
+	if err != nil {
+		return nil, err
+	}
+	// Buffered as Process.Events is (eventBuffer): a send to a receiver
+	// already waiting goes straight to it either way.
+	h := &FloorHop{fl: fl, replies: make(chan hopReply, 16), stop: make(chan struct{}), done: make(chan struct{})}
+	go h.read()
+	return h, nil
+}
+
+// read delivers every echoed line, decoded, until the first error, which it
+// delivers too.
+func (h *FloorHop) read() {
+	defer close(h.done)
+	for {
+		var r hopReply
+		line, err := h.fl.r.ReadSlice('\n')
+		if err == nil {
+			err = json.Unmarshal(line, &r.p)
+		}
+		r.err = err
+		select {
+		case h.replies <- r:
+		case <-h.stop:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// RoundTrips is Floor.RoundTrips with every reply received from the
+// reader goroutine's channel.
+func (h *FloorHop) RoundTrips(n int) error {
+	fl := h.fl
+	for i := 0; i < n; i++ {
+		fl.buf.Reset()
+		if err := fl.enc.Encode(Ping{Op: "ping", Seq: i, TS: "2026-11-26T00:00:00Z"}); err != nil {
+			return err
+		}
+		if _, err := fl.f.Write(fl.buf.Bytes()); err != nil {
+			return err
+		}
+		r, ok := <-h.replies
+		if !ok {
+			return io.ErrUnexpectedEOF
+		}
+		if r.err != nil {
+			return r.err
+		}
+		if r.p.Seq != i {
+			return fmt.Errorf("bench: floor-hop round trip %d came back as %d", i, r.p.Seq)
+		}
+	}
+	return nil
+}
+
+// Close shuts the socket down (which wakes the reader and ends the child),
+// waits for the reader, then closes the socket and waits for the child.
+func (h *FloorHop) Close() error {
+	close(h.stop)
+	shutdownSocket(h.fl.f)
+	<-h.done
+	return h.fl.Close()
+}
+
+func forkRTTFloorHop(ctx context.Context, sz Size) (Raw, error) {
+	return forkRTTHop(ctx, sz, false)
+}
+
+func forkRTTFloorHopPoll(ctx context.Context, sz Size) (Raw, error) {
+	return forkRTTHop(ctx, sz, true)
+}
+
+func forkRTTHop(ctx context.Context, sz Size, poll bool) (Raw, error) {
+	h, err := startFloorHop(ctx, poll)
+	if err != nil {
+		return Raw{}, err
+	}
+	r, err := timed(sz.N, 0, func() error { return h.RoundTrips(min(1000, sz.N)) }, func() error { return h.RoundTrips(sz.N) })
+	if cerr := h.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
 	return r, err
