@@ -3,6 +3,7 @@ package ipc
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 )
 
 // DefaultMaxMessageSize is the size limit of one message when
@@ -68,3 +69,17 @@ func (m *Message) UnmarshalJSON(data []byte) error {
 
 // String returns the JSON text of m.
 func (m Message) String() string { return string(m) }
+
+// A SyntaxError reports a received line that is not valid JSON. The line is
+// consumed; the channel stays usable.
+type SyntaxError struct {
+	Offset     int64  // stream offset of the byte where the error was found (the first byte ever received is 0)
+	LineOffset int64  // stream offset of the first byte of the line
+	Msg        string // what was wrong
+}
+
+// Error describes the error with both offsets.
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("ipc: invalid JSON at stream offset %d (message starting at offset %d): %s",
+		e.Offset, e.LineOffset, e.Msg)
+}

@@ -1,3 +1,5 @@
+//go:build unix
+
 package ipc
 
 import (
@@ -7,20 +9,6 @@ import (
 	"fmt"
 	"strconv"
 )
-
-// A SyntaxError reports a received line that is not valid JSON. The line is
-// consumed; the channel stays usable.
-type SyntaxError struct {
-	Offset     int64  // stream offset of the byte where the error was found (the first byte ever received is 0)
-	LineOffset int64  // stream offset of the first byte of the line
-	Msg        string // what was wrong
-}
-
-// Error describes the error with both offsets.
-func (e *SyntaxError) Error() string {
-	return fmt.Sprintf("ipc: invalid JSON at stream offset %d (message starting at offset %d): %s",
-		e.Offset, e.LineOffset, e.Msg)
-}
 
 // validator checks JSON syntax without building values. It accepts what
 // json.Valid accepts, and also values nested deeper than encoding/json's
