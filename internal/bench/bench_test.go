@@ -225,8 +225,9 @@ func BenchmarkSocketpairFloorRaw(b *testing.B) {
 }
 
 // BenchmarkSocketpairFloorHop is BenchmarkSocketpairFloor with the replies
-// read and decoded by a goroutine of their own and handed to the caller
-// over a Go channel (see FloorHop): the floor plus one goroutine hop.
+// read (in the netpoller, as Events' reader does) and decoded by a
+// goroutine of their own and handed to the caller over a Go channel (see
+// FloorHop): the floor plus one goroutine hop.
 func BenchmarkSocketpairFloorHop(b *testing.B) {
 	h, err := StartFloorHop(context.Background())
 	if err != nil {
@@ -236,10 +237,10 @@ func BenchmarkSocketpairFloorHop(b *testing.B) {
 	roundTrips(b, h.RoundTrips)
 }
 
-// BenchmarkSocketpairFloorHopPoll is BenchmarkSocketpairFloorHop with a
-// reader that waits in the netpoller, as Events' reader does.
-func BenchmarkSocketpairFloorHopPoll(b *testing.B) {
-	h, err := StartFloorHopPoll(context.Background())
+// BenchmarkSocketpairFloorHopBlock is BenchmarkSocketpairFloorHop with a
+// reader that blocks in read(2).
+func BenchmarkSocketpairFloorHopBlock(b *testing.B) {
+	h, err := StartFloorHopBlock(context.Background())
 	if err != nil {
 		b.Fatal(err)
 	}

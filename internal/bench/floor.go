@@ -244,8 +244,9 @@ func forkRTTFloor(ctx context.Context, sz Size) (Raw, error) {
 // is the shape of Process.Events (a reader goroutine, a buffered channel,
 // the caller blocked receiving) without the library: its distance to the
 // floor is what one hand-off between goroutines costs on the machine. The
-// reader reads with blocking reads, as the floor does (StartFloorHop), or
-// waits in the netpoller, as Events' reader does (StartFloorHopPoll).
+// reader waits in the netpoller, as Events' reader does (StartFloorHop),
+// or in blocking read(2) calls, as the floor does (StartFloorHopBlock,
+// which costs more: see bench/RESULTS.md).
 type FloorHop struct {
 	fl      *Floor
 	replies chan hopReply
@@ -259,15 +260,16 @@ type hopReply struct {
 }
 
 // StartFloorHop starts the bare line-echo child and the reader goroutine,
-// which reads with blocking read(2) calls.
+// which waits in the netpoller (a non-blocking socket), as Events' reader
+// does.
 func StartFloorHop(ctx context.Context) (*FloorHop, error) {
-	return startFloorHop(ctx, false)
+	return startFloorHop(ctx, true)
 }
 
-// StartFloorHopPoll is StartFloorHop with a reader that waits in the
-// netpoller (a non-blocking socket), as Events' reader does.
-func StartFloorHopPoll(ctx context.Context) (*FloorHop, error) {
-	return startFloorHop(ctx, true)
+// StartFloorHopBlock is StartFloorHop with a reader that reads with
+// blocking read(2) calls, as the floor's caller does.
+func StartFloorHopBlock(ctx context.Context) (*FloorHop, error) {
+	return startFloorHop(ctx, false)
 }
 
 func startFloorHop(ctx context.Context, poll bool) (*FloorHop, error) {
@@ -340,11 +342,11 @@ func (h *FloorHop) Close() error {
 }
 
 func forkRTTFloorHop(ctx context.Context, sz Size) (Raw, error) {
-	return forkRTTHop(ctx, sz, false)
+	return forkRTTHop(ctx, sz, true)
 }
 
-func forkRTTFloorHopPoll(ctx context.Context, sz Size) (Raw, error) {
-	return forkRTTHop(ctx, sz, true)
+func forkRTTFloorHopBlock(ctx context.Context, sz Size) (Raw, error) {
+	return forkRTTHop(ctx, sz, false)
 }
 
 func forkRTTHop(ctx context.Context, sz Size, poll bool) (Raw, error) {

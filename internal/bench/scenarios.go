@@ -457,7 +457,7 @@ func Scenarios() []*Scenario {
 				{Name: "floor", Go: forkRTTFloor},
 				{Name: "floor-raw", Go: forkRTTFloorRaw},
 				{Name: "floor-hop", Go: forkRTTFloorHop},
-				{Name: "floor-hop-poll", Go: forkRTTFloorHopPoll},
+				{Name: "floor-hop-block", Go: forkRTTFloorHopBlock},
 				{Name: "spawnkit-gomaxprocs1", Go: forkRTTOneProc},
 				{Name: "node", Node: nodeArgs("fork.js", "rtt", "$N")},
 			},
@@ -466,7 +466,7 @@ func Scenarios() []*Scenario {
 				{Variant: ImplSpawnkit, Metric: "us/op", Anchor: "floor", Op: "<=", Value: 1.2, Text: "IPC round trip ≤1.2× the bare-socket floor"},
 				{Variant: ImplSpawnkit, Metric: "ops/s", Anchor: "node", Op: ">=", Value: 4, Text: "IPC round trips ≥4× Node"},
 			},
-			Note: "Go parent encodes a struct per send and decodes each reply into a struct; the Go child echoes the raw message. Node parses and re-stringifies on both sides. spawnkit-gomaxprocs1 is the same with GOMAXPROCS=1 in parent and child (diagnostic, see RESULTS.md). spawnkit-recv reads the replies with Process.Recv (Options.IPCRecv) instead of Events. floor is the bare-socket floor: the same structs encoded and decoded with encoding/json over a socketpair read through bufio with blocking reads, the child (os/exec) echoing raw lines. floor-raw is that floor without JSON or bufio: one encoded line written and its echo read with read(2) on a locked thread, the least two Go processes spend per round trip. floor-hop is the floor with one goroutine hop: a reader goroutine decodes each reply and hands it to the caller over a Go channel, the shape of Events without the library (its ratio to floor is what a hand-off between goroutines costs here); its reader blocks in read(2), floor-hop-poll's waits in the netpoller as Events' reader does.",
+			Note: "Go parent encodes a struct per send and decodes each reply into a struct; the Go child echoes the raw message. Node parses and re-stringifies on both sides. spawnkit-gomaxprocs1 is the same with GOMAXPROCS=1 in parent and child (diagnostic, see RESULTS.md). spawnkit-recv reads the replies with Process.Recv (Options.IPCRecv) instead of Events. floor is the bare-socket floor: the same structs encoded and decoded with encoding/json over a socketpair read through bufio with blocking reads, the child (os/exec) echoing raw lines. floor-raw is that floor without JSON or bufio: one encoded line written and its echo read with read(2) on a locked thread, the least two Go processes spend per round trip. floor-hop is the floor with one goroutine hop: a reader goroutine waiting in the netpoller decodes each reply and hands it to the caller over a Go channel, the shape of Events without the library (its ratio to floor is what a hand-off between goroutines costs here, and spawnkit's ratio to it what the library adds to that hop); floor-hop-block's reader blocks in read(2) instead, which costs more (RESULTS.md).",
 		},
 		{
 			Name: "ipc-send", Title: "IPC one-way small messages, parent → child",
