@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"syscall"
 
 	"github.com/spawnkit/spawnkit/ipc"
 )
@@ -189,14 +188,14 @@ func (fl *Floor) RawRoundTrips(n int) error {
 // rawRoundTrip writes line to fd and reads until the echo's newline.
 func rawRoundTrip(fd int, line, buf []byte) error {
 	for off := 0; off < len(line); {
-		k, err := syscall.Write(fd, line[off:])
+		k, err := writeFD(fd, line[off:])
 		if err != nil {
 			return os.NewSyscallError("write", err)
 		}
 		off += k
 	}
 	for got := 0; got < len(line); {
-		k, err := syscall.Read(fd, buf)
+		k, err := readFD(fd, buf)
 		if err != nil {
 			return os.NewSyscallError("read", err)
 		}

@@ -40,3 +40,8 @@ func closeFDs(fds [2]int) {
 	syscall.Close(fds[0])
 	syscall.Close(fds[1])
 }
+
+// writeFD and readFD are write(2) and read(2) on a descriptor.
+func writeFD(fd int, b []byte) (int, error) { return syscall.Write(fd, b) }
+
+func readFD(fd int, b []byte) (int, error) { return syscall.Read(fd, b) }

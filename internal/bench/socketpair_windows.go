@@ -20,3 +20,8 @@ func shutdownSocket(f interface {
 func setNonblock(fd int) error { return errors.ErrUnsupported }
 
 func closeFDs(fds [2]int) {}
+
+// writeFD and readFD fail: there is no socketpair to use them on.
+func writeFD(fd int, b []byte) (int, error) { return 0, errors.ErrUnsupported }
+
+func readFD(fd int, b []byte) (int, error) { return 0, errors.ErrUnsupported }
