@@ -243,6 +243,28 @@ func (c *Channel) Recv() (Message, error) {
 	return m, err
 }
 
+// AppendRecv is [Channel.Recv] appending the message to dst: it returns
+// dst extended by the next message, and dst unchanged with the error when
+// there is none. Passing the previous message's storage (m[:0]) lets a
+// receiver that is done with each message before the next one reuse it:
+// no allocation per message once it is large enough, where Recv allocates
+// every message (for large messages that allocation, and the garbage
+// collection it brings, costs more than the rest of the receive:
+// bench/RESULTS.md). The returned message may share dst's storage; it
+// aliases nothing of the channel's. A descriptor that came with the
+// message is closed, as with Recv. Everything else (errors, Node's
+// internal messages, answers) is as for Recv.
+func (c *Channel) AppendRecv(dst Message) (Message, error) {
+	m, f, err := c.recvFile(dst)
+	if f != nil {
+		f.Close()
+	}
+	if err != nil {
+		return dst, err
+	}
+	return m, nil
+}
+
 // Close closes the channel. A Node peer then emits 'disconnect'; a Go peer's
 // Recv returns io.EOF. Like Node's disconnect(), Close first lets messages
 // queued behind an unacknowledged handle (see [Channel.SendFile]) go out:

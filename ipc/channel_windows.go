@@ -37,6 +37,10 @@ func (c *Channel) Send(v any) error { return errUnsupported }
 // Recv returns an error matching errors.ErrUnsupported on Windows.
 func (c *Channel) Recv() (Message, error) { return nil, errUnsupported }
 
+// AppendRecv returns dst and an error matching errors.ErrUnsupported on
+// Windows.
+func (c *Channel) AppendRecv(dst Message) (Message, error) { return dst, errUnsupported }
+
 // SendFile returns an error matching errors.ErrUnsupported on Windows.
 func (c *Channel) SendFile(v any, f *os.File) error { return errUnsupported }
 

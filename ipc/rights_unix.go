@@ -110,6 +110,11 @@ func (c *Channel) SendFile(v any, f *os.File) error {
 // the peer does not read, RecvFile reads nothing more and waits, until the
 // peer reads, the read deadline (see [Channel.SetReadDeadline]) or Close.
 func (c *Channel) RecvFile() (Message, *os.File, error) {
+	return c.recvFile(nil)
+}
+
+// recvFile is RecvFile appending the message to dst.
+func (c *Channel) recvFile(dst Message) (Message, *os.File, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	for {
@@ -140,7 +145,7 @@ func (c *Channel) RecvFile() (Message, *os.File, error) {
 				}
 			}
 		}
-		m = append(Message(nil), m...)
+		m = append(dst, m...)
 		var f *os.File
 		if fd >= 0 {
 			f = os.NewFile(uintptr(fd), "ipc-fd-"+strconv.Itoa(fd))

@@ -259,12 +259,18 @@ func BenchmarkIPCSendSmall(b *testing.B) {
 
 func BenchmarkIPC64KiB(b *testing.B) {
 	const size = 64 << 10
-	for _, mode := range []string{"raw", "map"} {
+	// raw: the child receives with Recv (a new message each); append: with
+	// AppendRecv into one reused message; map: the parent encodes a map
+	// per send and the child decodes each.
+	for _, mode := range []string{"raw", "append", "map"} {
 		b.Run("msg="+mode, func(b *testing.B) {
 			var msg any = Payload(size)
 			var args []string
-			if mode == "map" {
+			switch mode {
+			case "map":
 				msg, args = PayloadMap(size), []string{"map"}
+			case "append":
+				args = []string{"append"}
 			}
 			pe := startPeer(b, RoleSink, args...)
 			b.SetBytes(size)

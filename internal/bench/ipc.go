@@ -19,7 +19,7 @@ import (
 // scenarios must call childproc.Init first in main (or TestMain).
 const (
 	RoleEcho   = "bench.echo"   // sends every message back, raw, until EOF
-	RoleSink   = "bench.sink"   // counts messages until "done", then sends {"count","bytes"}; arg "map" decodes each into map[string]any
+	RoleSink   = "bench.sink"   // counts messages until "done", then sends {"count","bytes"}; arg "map" decodes each into map[string]any, arg "append" receives with AppendRecv into one reused message
 	RoleSource = "bench.source" // on "go" sends N small messages then "done"; arg N
 )
 
@@ -42,10 +42,18 @@ func init() {
 		}
 	})
 	childproc.Register(RoleSink, func(ctx context.Context, parent *ipc.Channel) error {
-		decode := len(childArgs()) > 0 && childArgs()[0] == "map"
+		a := childArgs()
+		decode := len(a) > 0 && a[0] == "map"
+		reuse := len(a) > 0 && a[0] == "append"
 		var count, size int
+		var m ipc.Message
 		for {
-			m, err := parent.Recv()
+			var err error
+			if reuse {
+				m, err = parent.AppendRecv(m[:0])
+			} else {
+				m, err = parent.Recv()
+			}
 			if err != nil {
 				return eofOK(err)
 			}

@@ -284,12 +284,15 @@ func ipcRecv(ctx context.Context, sz Size) (Raw, error) {
 	})
 }
 
-func ipcPayload(asMap bool) func(context.Context, Size) (Raw, error) {
+func ipcPayload(mode string) func(context.Context, Size) (Raw, error) {
 	return func(ctx context.Context, sz Size) (Raw, error) {
 		var msg any = Payload(int(sz.Bytes))
 		var args []string
-		if asMap {
+		switch mode {
+		case "map":
 			msg, args = PayloadMap(int(sz.Bytes)), []string{"map"}
+		case "append":
+			args = []string{"append"}
 		}
 		return withPeer(ctx, RoleSink, args, func(pe *Peer) (Raw, error) {
 			var total int
@@ -302,7 +305,7 @@ func ipcPayload(asMap bool) func(context.Context, Size) (Raw, error) {
 	}
 }
 
-// ipcPayloadNode is ipcPayload(false) with Node's child (fork_child.js
+// ipcPayloadNode is ipcPayload("raw") with Node's child (fork_child.js
 // sink, which parses every message) instead of the Go sink: the Go parent
 // beside Node's parent, the child the same.
 func ipcPayloadNode(ctx context.Context, sz Size) (Raw, error) {
@@ -492,15 +495,16 @@ func Scenarios() []*Scenario {
 			Name: "ipc-64k", Title: "IPC 64 KiB messages, parent → child",
 			Metrics: []Metric{mbPerS}, Anchors: []string{"node"},
 			Variants: []Variant{
-				{Name: ImplSpawnkit, Go: ipcPayload(false)},
-				{Name: "spawnkit-map", Go: ipcPayload(true)},
+				{Name: ImplSpawnkit, Go: ipcPayload("raw")},
+				{Name: "spawnkit-append", Go: ipcPayload("append")},
+				{Name: "spawnkit-map", Go: ipcPayload("map")},
 				{Name: "spawnkit-nodechild", Go: ipcPayloadNode},
 				{Name: "spawnkit-nodeecho", Go: ipcEchoNode},
 				{Name: "node", Node: nodeArgs("fork.js", "payload", "$N", "$BYTES")},
 			},
 			Sizes:   map[Preset]Size{Full: {N: 8192, Bytes: 64 * kib}, Short: {N: 2048, Bytes: 64 * kib}, Smoke: {N: 4, Bytes: 64 * kib}},
 			Targets: []Target{{Variant: ImplSpawnkit, Metric: "MB/s", Op: ">=", Value: 1500, Text: "64 KiB IPC ≥1.5 GB/s"}},
-			Note:    "spawnkit sends one pre-encoded ipc.Message and the child counts it raw; spawnkit-map encodes a map[string]any per send and the child decodes each into map[string]any (the honest like-for-like with Node, which stringifies and parses every message); spawnkit-nodechild sends the same pre-encoded message to Node's own child (fork_child.js sink, which parses every message), the child of the node variant; spawnkit-nodeecho sends it to Node's echo child (fork_child.js echo: JSON.parse, then process.send of the object) and reads every echo from Events while sending, bytes counted one way.",
+			Note:    "spawnkit sends one pre-encoded ipc.Message and the child counts it raw (Recv: a new message each); spawnkit-append is the same with the child receiving by AppendRecv into one reused message (no allocation per message); spawnkit-map encodes a map[string]any per send and the child decodes each into map[string]any (the honest like-for-like with Node, which stringifies and parses every message); spawnkit-nodechild sends the same pre-encoded message to Node's own child (fork_child.js sink, which parses every message), the child of the node variant; spawnkit-nodeecho sends it to Node's echo child (fork_child.js echo: JSON.parse, then process.send of the object) and reads every echo from Events while sending, bytes counted one way.",
 		},
 		{
 			Name: "pipeline", Title: "head -c SIZE /dev/zero | cat | wc -c",

@@ -1,0 +1,108 @@
+//go:build unix
+
+package ipc
+
+import (
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestAppendRecv: AppendRecv appends each message to dst, in the storage
+// of dst when it has room (the previous message's, passed as m[:0]), skips
+// Node's internal messages as Recv does, and on an error (a syntax error,
+// end-of-file) returns dst as it was.
+func TestAppendRecv(t *testing.T) {
+	ch, raw := rawPair(t, nil)
+	big := `"` + strings.Repeat("x", 100<<10) + `"`
+	stream := big + "\n" + `{"a":1}` + "\n" +
+		`{"cmd":"NODE_SOMETHING_INTERNAL"}` + "\n" + `[2]` + "\n" +
+		"not json\n" + `{"b":[true]}` + "\n"
+	go func() {
+		raw.Write([]byte(stream))
+		raw.CloseWrite()
+	}()
+
+	m, err := ch.AppendRecv(nil)
+	require.NoError(t, err)
+	require.Equal(t, big, m.String())
+	storage := &m[:1][0]
+
+	m, err = ch.AppendRecv(m[:0])
+	require.NoError(t, err)
+	assert.Equal(t, `{"a":1}`, m.String())
+	assert.Same(t, storage, &m[0], "the message was not received into dst's storage")
+
+	m, err = ch.AppendRecv(append(m[:0], "prefix:"...))
+	require.NoError(t, err)
+	assert.Equal(t, `prefix:[2]`, m.String(), "the internal message was not skipped, or dst's content was lost")
+	assert.Same(t, storage, &m[0])
+
+	kept := m
+	m, err = ch.AppendRecv(kept)
+	var se *SyntaxError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "prefix:[2]", m.String(), "dst changed on a syntax error")
+	assert.Equal(t, len(kept), len(m))
+
+	m, err = ch.AppendRecv(m[:0])
+	require.NoError(t, err)
+	assert.Equal(t, `{"b":[true]}`, m.String())
+
+	m, err = ch.AppendRecv(m[:0])
+	require.ErrorIs(t, err, io.EOF)
+	assert.Empty(t, m)
+	assert.Same(t, storage, &m[:1][0], "dst not returned on end-of-file")
+}
+
+// TestAppendRecvAllocatesNothing: once dst is large enough, AppendRecv
+// allocates nothing per message (Recv allocates every message).
+func TestAppendRecvAllocatesNothing(t *testing.T) {
+	ch, raw := rawPair(t, nil)
+	const runs = 20
+	line := `{"seq":12345,"data":"` + strings.Repeat("y", 1000) + `"}` + "\n"
+	_, err := raw.Write([]byte(strings.Repeat(line, 3*runs)))
+	require.NoError(t, err)
+	m, err := ch.AppendRecv(nil)
+	require.NoError(t, err)
+	allocs := testing.AllocsPerRun(runs, func() {
+		if m, err = ch.AppendRecv(m[:0]); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs)
+	assert.Equal(t, line[:len(line)-1], m.String())
+	allocs = testing.AllocsPerRun(runs, func() {
+		if m, err = ch.Recv(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Equal(t, 1.0, allocs, "Recv, the comparison: one allocation per message")
+}
+
+// TestAppendRecvClosesFD: a descriptor that came with the message is
+// closed, as by Recv.
+func TestAppendRecvClosesFD(t *testing.T) {
+	a, b := pair(t, nil)
+	before := openFDs(t)
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	require.NoError(t, a.SendFile("with fd", r))
+	r.Close()
+	m, err := b.AppendRecv(nil)
+	require.NoError(t, err)
+	assert.Equal(t, `"with fd"`, m.String())
+	got := recvLoop(t, a) // the acknowledgement comes before "sync"
+	require.NoError(t, b.Send("sync"))
+	assert.Equal(t, `"sync"`, (<-got).String())
+	_, err = w.Write([]byte("x"))
+	assert.True(t, errors.Is(err, syscall.EPIPE), "the received read end is still open: %v", err)
+	w.Close()
+	assertNoNewFDs(t, before)
+}
