@@ -22,7 +22,8 @@
 // "ipc" is ipc.Channel.Recv (framing, JSON validation, copy); "append" is
 // ipc.Channel.AppendRecv into the previous message's storage (no
 // allocation per message). The "fork"
-// rung is bench.StartPeer(RoleSink) + SendPayload, the benchmark itself.
+// rung is bench.StartPeer(RoleSink) + SendPayload, the benchmark itself;
+// "fork-append" the same with the sink receiving by AppendRecv.
 // A rung's sndbuf, when set, is the SO_SNDBUF asked for on both ends
 // (ipc.Pair asks for 256 KiB).
 //
@@ -39,6 +40,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,6 +69,8 @@ var rungs = []rung{
 	{"floor", "write", "read", 0, "floor64: blocking write(2) → blocking read(2), count '\\n'"},
 	{"floor-256k", "write", "read", 256 << 10, "floor with ipc.Pair's SO_SNDBUF"},
 	{"nb-rx", "write", "nb", 0, "receiver reads a non-blocking socket with read(2), waiting in poll(2) on EAGAIN (no netpoller)"},
+	{"nbep-rx", "write", "nbep", 0, "nb-rx with the socket also registered, edge-triggered, in an epoll set nobody waits on"},
+	{"conn1-rx", "write", "conn1", 0, "conn-rx with GOMAXPROCS=1 in the child"},
 	{"conn-rx", "write", "conn", 0, "receiver reads through the netpoller (net.UnixConn.Read)"},
 	{"frame-rx", "write", "frame", 0, "+ ipc-style line framing in a reusable buffer"},
 	{"copy-rx", "write", "copy", 0, "+ each line copied into a new slice (what Recv returns)"},
@@ -76,6 +80,7 @@ var rungs = []rung{
 	{"ipc-both", "ipc", "ipc", 256 << 10, "ipc.Channel on both ends, ipc.Pair's SO_SNDBUF"},
 	{"append-both", "ipc", "append", 256 << 10, "ipc-both with AppendRecv"},
 	{"fork", "fork", "", 0, "bench.StartPeer(RoleSink) + SendPayload: BenchmarkIPC64KiB/msg=raw"},
+	{"fork-append", "fork", "append", 0, "the same with the sink on AppendRecv: BenchmarkIPC64KiB/msg=append"},
 }
 
 func main() {
@@ -174,7 +179,11 @@ func median(v []float64) float64 {
 func transfer(r rung, n int) (float64, error) {
 	msg := bench.Payload(size)
 	if r.send == "fork" {
-		pe, err := bench.StartPeer(context.Background(), bench.RoleSink)
+		var args []string
+		if r.recv != "" {
+			args = []string{r.recv}
+		}
+		pe, err := bench.StartPeer(context.Background(), bench.RoleSink, args...)
 		if err != nil {
 			return 0, err
 		}
@@ -289,9 +298,19 @@ func receive(mode string, n int) error {
 		}
 		return ch.Send(ipc.Message(done[:len(done)-1]))
 	}
-	if mode == "read" || mode == "nb" {
-		if mode == "nb" {
+	if mode == "read" || mode == "nb" || mode == "nbep" {
+		if mode != "read" {
 			if err := syscall.SetNonblock(3, true); err != nil {
+				return err
+			}
+		}
+		if mode == "nbep" {
+			ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+			if err != nil {
+				return err
+			}
+			ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: 3}
+			if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, 3, &ev); err != nil {
 				return err
 			}
 		}
@@ -315,6 +334,10 @@ func receive(mode string, n int) error {
 		}
 		_, err := syscall.Write(3, done)
 		return err
+	}
+	if mode == "conn1" {
+		runtime.GOMAXPROCS(1)
+		mode = "conn"
 	}
 	fc, err := net.FileConn(os.NewFile(3, "child end"))
 	if err != nil {
