@@ -284,9 +284,10 @@ func startFloorHop(ctx context.Context, poll bool) (*FloorHop, error) {
 }
 
 // read delivers every echoed line, decoded, until the first error, which it
-// delivers too.
+// delivers too; then it closes the channel.
 func (h *FloorHop) read() {
 	defer close(h.done)
+	defer close(h.replies)
 	for {
 		var r hopReply
 		line, err := h.fl.r.ReadSlice('\n')
@@ -306,7 +307,8 @@ func (h *FloorHop) read() {
 }
 
 // RoundTrips is Floor.RoundTrips with every reply received from the
-// reader goroutine's channel.
+// reader goroutine's channel. Once a call has failed on a read or decode
+// error, later calls return io.ErrUnexpectedEOF.
 func (h *FloorHop) RoundTrips(n int) error {
 	fl := h.fl
 	for i := 0; i < n; i++ {
