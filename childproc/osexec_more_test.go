@@ -131,12 +131,16 @@ func cmdSignalTest([]string) int {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	failed := false
+	first := make(chan struct{})
 	go func() {
 		defer wg.Done()
 		c := 0
 		for range chSig {
 			c++
 			fmt.Printf("SIGCHLD %d\n", c)
+			if c == 1 {
+				close(first)
+			}
 			if c > 1 {
 				fmt.Println("too many SIGCHLD signals")
 				failed = true
@@ -145,7 +149,16 @@ func cmdSignalTest([]string) int {
 	}()
 	exe, _ := os.Executable()
 	_, err := childproc.ExecFile(context.Background(), exe, []string{"200ms", "default"}, &childproc.Options{ExtraEnv: []string{testkit.HelperEnv + "=hang"}})
-	time.Sleep(50 * time.Millisecond) // let the signal arrive
+	// The child's SIGCHLD reaches chSig some time after ExecFile returns
+	// (a fixed 50 ms wait missed it under load): wait for it, then give a
+	// second, wrong, signal a moment to show up.
+	select {
+	case <-first:
+		time.Sleep(50 * time.Millisecond)
+	case <-time.After(time.Minute):
+		fmt.Println("no SIGCHLD within a minute")
+		failed = true
+	}
 	signal.Reset(syscall.SIGCHLD)
 	close(chSig)
 	wg.Wait()
