@@ -54,7 +54,9 @@ func init() {
 // scenarios are the worker helpers that main_test.go itself uses.
 var scenarios = map[string]func(ctx context.Context, w *cluster.Worker) error{
 	// http serves GET / with "pid=P id=I v=VERSION users=U", /slow with a
-	// 500ms delay, and echoes every message back as {"id":I,"echo":M}.
+	// 500ms delay (sending the message "slow" as it begins), /hang never
+	// (sending "hang", then waiting until the client goes away), and
+	// echoes every message back as {"id":I,"echo":M}.
 	"http": func(ctx context.Context, w *cluster.Worker) error {
 		var users atomic.Value
 		users.Store("none")
@@ -76,8 +78,13 @@ var scenarios = map[string]func(ctx context.Context, w *cluster.Worker) error{
 			fmt.Fprintf(rw, "pid=%d id=%d v=%s users=%s\n", os.Getpid(), w.ID, os.Getenv("CLUSTER_TEST_VERSION"), users.Load())
 		})
 		mux.HandleFunc("/slow", func(rw http.ResponseWriter, r *http.Request) {
+			w.Send("slow")
 			time.Sleep(500 * time.Millisecond)
 			fmt.Fprintf(rw, "pid=%d slow\n", os.Getpid())
+		})
+		mux.HandleFunc("/hang", func(rw http.ResponseWriter, r *http.Request) {
+			w.Send("hang")
+			<-r.Context().Done()
 		})
 		return cluster.Serve(ctx, &http.Server{Handler: mux}, ln)
 	},
@@ -195,6 +202,21 @@ func (tc *testCluster) waitFor(what string, within time.Duration, pred func([]cl
 			tc.t.Fatalf("timed out waiting for %s; events:\n%s", what, render(tc.events()))
 		}
 	}
+}
+
+// waitMessages waits until the workers have sent n messages equal to
+// the JSON text msg.
+func (tc *testCluster) waitMessages(msg string, n int) {
+	tc.t.Helper()
+	tc.waitFor(fmt.Sprintf("%d messages %s", n, msg), time.Minute, func(evs []cluster.Event) bool {
+		got := 0
+		for _, ev := range evs {
+			if ev.Kind == cluster.EventMessage && string(ev.Message) == msg {
+				got++
+			}
+		}
+		return got >= n
+	})
 }
 
 // waitReady waits until n workers not yet exited are ready, and returns

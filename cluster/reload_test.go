@@ -92,7 +92,7 @@ func TestGracefulShutdownFinishesAcceptedRequests(t *testing.T) {
 	wg.Go(func() {
 		res, _ = load.Run(context.Background(), load.Config{URL: tc.url() + "/slow", Requests: 6, Concurrency: 6})
 	})
-	time.Sleep(250 * time.Millisecond)
+	tc.waitMessages(`"slow"`, 6)
 	require.NoError(t, tc.p.Shutdown(context.Background()))
 	wg.Wait()
 	assert.Equal(t, 6, res.OK, "%v", res.Errors)
@@ -119,9 +119,9 @@ func TestShutdownKillsWorkersThatDoNotDrain(t *testing.T) {
 	w := tc.waitReady(1)[0]
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		load.Run(context.Background(), load.Config{URL: tc.url() + "/slow", Requests: 1, Concurrency: 1})
+		load.Run(context.Background(), load.Config{URL: tc.url() + "/hang", Requests: 1, Concurrency: 1})
 	})
-	time.Sleep(150 * time.Millisecond)
+	tc.waitMessages(`"hang"`, 1) // in the handler, which never returns: the drain cannot end
 	require.NoError(t, tc.p.Shutdown(context.Background()))
 	wg.Wait()
 	tc.wg.Wait()
