@@ -43,11 +43,7 @@ func TestWriterThatBlocksHoldsWait(t *testing.T) {
 	n, err := pr.Read(b)
 	require.NoError(t, err)
 	require.Equal(t, "hi\n", string(b[:n]))
-	select {
-	case err := <-done:
-		require.NoError(t, err, "echo exited 0 before the ctx ended")
-	case <-time.After(30 * time.Second):
-		t.Fatal("Wait did not return once the Write returned")
-	}
+	err = testkit.RecvOrFail(t, done, time.Minute, "Wait did not return once the Write returned")
+	require.NoError(t, err, "echo exited 0 before the ctx ended")
 	pr.Close()
 }

@@ -171,12 +171,7 @@ func TestLoggerRecordsRunSignals(t *testing.T) {
 	require.NoError(t, syscall.Kill(self, syscall.SIGTERM))
 	<-shuttingDown
 	require.NoError(t, syscall.Kill(self, syscall.SIGTERM))
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("Run did not return after the second SIGTERM")
-	}
+	require.NoError(t, testkit.RecvOrFail(t, done, time.Minute, "Run did not return after the second SIGTERM"))
 	assert.Equal(t, map[string]any{"level": "WARN", "msg": "killing the workers", "signal": "SIGTERM"},
 		waitRecord(t, &lr, "killing the workers"))
 	var msgs []string

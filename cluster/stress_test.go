@@ -64,23 +64,15 @@ func TestStressShutdownRacingReloadAndMessages(t *testing.T) {
 		}
 		waited := make(chan error, 1)
 		go func() { waited <- p.Wait() }()
-		select {
-		case err := <-waited:
-			require.NoError(t, err, "run %d: Wait", i)
-		case <-time.After(time.Minute):
-			t.Fatalf("run %d: Wait hangs after the shutdown", i)
-		}
+		err = testkit.RecvOrFail(t, waited, time.Minute, "run %d: Wait hangs after the shutdown", i)
+		require.NoError(t, err, "run %d: Wait", i)
 		testkit.WaitOrFail(t, &wg, time.Minute, "run %d: Reload, Broadcast or Send hangs after the shutdown", i)
 		for k, err := range reloadErrs {
 			if err != nil && !errors.Is(err, cluster.ErrClosed) && !strings.Contains(err.Error(), "slot") {
 				t.Errorf("run %d: Reload %d: %v", i, k, err)
 			}
 		}
-		select {
-		case <-evDone:
-		case <-time.After(time.Minute):
-			t.Fatalf("run %d: Events not closed after Wait returned", i)
-		}
+		testkit.RecvOrFail(t, evDone, time.Minute, "run %d: Events not closed after Wait returned", i)
 		cancel()
 		require.Empty(t, testkit.Children(), "run %d: workers left", i)
 		require.Empty(t, testkit.Zombies(), "run %d: zombies", i)
@@ -121,13 +113,8 @@ func TestStressCrashLoopRacingReloadAndShutdown(t *testing.T) {
 		}
 		waited := make(chan error, 1)
 		go func() { waited <- p.Wait() }()
-		select {
-		case err := <-waited:
-			if err != nil {
-				require.ErrorIs(t, err, cluster.ErrCrashLoop, "run %d", i)
-			}
-		case <-time.After(time.Minute):
-			t.Fatalf("run %d: Wait hangs", i)
+		if err := testkit.RecvOrFail(t, waited, time.Minute, "run %d: Wait hangs", i); err != nil {
+			require.ErrorIs(t, err, cluster.ErrCrashLoop, "run %d", i)
 		}
 		testkit.WaitOrFail(t, &wg, time.Minute, "run %d: Reload hangs", i)
 		require.Empty(t, testkit.Children(), "run %d: workers left", i)
@@ -157,12 +144,8 @@ func TestStressStartCtxEndsAtRandomMoments(t *testing.T) {
 		} else {
 			waited := make(chan error, 1)
 			go func() { waited <- p.Wait() }()
-			select {
-			case err := <-waited:
-				require.NoError(t, err, "run %d: Wait", i)
-			case <-time.After(time.Minute):
-				t.Fatalf("run %d: Wait hangs after Start's ctx ended", i)
-			}
+			err := testkit.RecvOrFail(t, waited, time.Minute, "run %d: Wait hangs after Start's ctx ended", i)
+			require.NoError(t, err, "run %d: Wait", i)
 		}
 		cancel()
 		require.Empty(t, testkit.Children(), "run %d: workers left", i)

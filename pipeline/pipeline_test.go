@@ -484,12 +484,7 @@ func TestCancelKillsEveryStage(t *testing.T) {
 		waitForProcs(t, arg, 1)
 	}
 	cancel()
-	var err error
-	select {
-	case err = <-errc:
-	case <-time.After(30 * time.Second):
-		t.Fatal("Run did not return after cancel")
-	}
+	err := testkit.RecvOrFail(t, errc, time.Minute, "Run did not return after cancel")
 	require.ErrorIs(t, err, context.Canceled)
 	var pe *pipeline.Error
 	require.ErrorAs(t, err, &pe)

@@ -90,12 +90,7 @@ func TestStressCancelMidStream(t *testing.T) {
 		time.AfterFunc(time.Duration(rand.IntN(30_000))*time.Microsecond, cancel)
 		done := make(chan error, 1)
 		go func() { done <- p.Run(ctx) }()
-		var err error
-		select {
-		case err = <-done:
-		case <-time.After(time.Minute):
-			t.Fatalf("run %d: %s: Run hangs after its ctx ended", i, p)
-		}
+		err := testkit.RecvOrFail(t, done, time.Minute, "run %d: %s: Run hangs after its ctx ended", i, p)
 		cancel()
 		require.ErrorIs(t, err, context.Canceled, "run %d: %s", i, p)
 		var pe *pipeline.Error
@@ -157,10 +152,7 @@ func TestStdoutThatBlocksHoldsRun(t *testing.T) {
 	n, err := pr.Read(b)
 	require.NoError(t, err)
 	require.Equal(t, "hi\n", string(b[:n]))
-	select {
-	case <-done: // nil, or the ctx's error: both stages may have been killed
-	case <-time.After(30 * time.Second):
-		t.Fatal("Run did not return once the Write returned")
-	}
+	// nil, or the ctx's error: both stages may have been killed
+	testkit.RecvOrFail(t, done, time.Minute, "Run did not return once the Write returned")
 	pr.Close()
 }
