@@ -614,38 +614,14 @@ func TestChildOutlivesTheThreadThatStartedIt(t *testing.T) {
 	// child exits, and Go ends a thread whose goroutine returns while
 	// locked to it. Spawning from such a goroutine must not kill the child.
 	type started struct {
-		p      *childproc.Process
-		tid    int
-		err    error
-		onMain bool
+		p   *childproc.Process
+		tid int
+		err error
 	}
-	// Go never ends the main thread, so the spawn must run on another one.
-	// A goroutine that locks the main thread and stays there keeps every
-	// other goroutine off it: if the first try lands on the main thread it
-	// parks there, and the second cannot land on it.
-	release := make(chan struct{})
-	defer close(release)
-	var s started
-	for range 2 {
-		ch := make(chan started, 1)
-		go func() {
-			runtime.LockOSThread()
-			tid := gettid()
-			if tid == os.Getpid() {
-				ch <- started{onMain: true}
-				<-release
-				runtime.UnlockOSThread()
-				return
-			}
-			p, err := childproc.Spawn(context.Background(), "sleep", []string{"30"}, &childproc.Options{Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Ignore})
-			ch <- started{p: p, tid: tid, err: err}
-			// Return while locked: the runtime ends this thread.
-		}()
-		if s = <-ch; !s.onMain {
-			break
-		}
-	}
-	require.False(t, s.onMain, "a goroutine landed on the main thread while another held it locked")
+	s := onThreadThatEnds(t, func(tid int) started {
+		p, err := childproc.Spawn(context.Background(), "sleep", []string{"30"}, &childproc.Options{Stdin: childproc.Ignore, Stdout: childproc.Ignore, Stderr: childproc.Ignore})
+		return started{p: p, tid: tid, err: err}
+	})
 	require.NoError(t, s.err)
 	require.Eventually(t, func() bool {
 		_, err := os.Stat("/proc/self/task/" + strconv.Itoa(s.tid))
