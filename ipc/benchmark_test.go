@@ -61,13 +61,24 @@ func BenchmarkRoundTripSmall(b *testing.B) {
 	<-done
 }
 
-func benchThroughput(b *testing.B, payload Message) {
+func benchThroughput(b *testing.B, payload Message) { benchThroughputRecv(b, payload, false) }
+
+// benchThroughputRecv is benchThroughput with the receiver on AppendRecv
+// into one reused message when reuse is set.
+func benchThroughputRecv(b *testing.B, payload Message, reuse bool) {
 	a, c := benchPair(b)
 	done := make(chan int)
 	go func() {
 		n := 0
+		var m Message
 		for {
-			if _, err := c.Recv(); err != nil {
+			var err error
+			if reuse {
+				m, err = c.AppendRecv(m[:0])
+			} else {
+				m, err = c.Recv()
+			}
+			if err != nil {
 				done <- n
 				return
 			}
@@ -93,6 +104,13 @@ func benchThroughput(b *testing.B, payload Message) {
 // BenchmarkThroughput64KiB: one-way raw 64 KiB messages (a JSON string).
 func BenchmarkThroughput64KiB(b *testing.B) {
 	benchThroughput(b, Message(`"`+strings.Repeat("x", 64<<10-2)+`"`))
+}
+
+// BenchmarkThroughput64KiBAppendRecv is BenchmarkThroughput64KiB with the
+// receiver on AppendRecv: no allocation (nor the garbage collection it
+// brings) per message.
+func BenchmarkThroughput64KiBAppendRecv(b *testing.B) {
+	benchThroughputRecv(b, Message(`"`+strings.Repeat("x", 64<<10-2)+`"`), true)
 }
 
 // BenchmarkThroughputSmall: one-way raw small objects.
