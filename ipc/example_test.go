@@ -106,3 +106,40 @@ func ExampleChannel_SendFile() {
 	// parent got "written"
 	// hello through the passed descriptor
 }
+
+// A receiver that is done with each message before it asks for the next
+// one can reuse its storage: AppendRecv(m[:0]) allocates nothing once m is
+// large enough.
+func ExampleChannel_AppendRecv() {
+	parent, childEnd, err := ipc.Pair()
+	if err != nil {
+		log.Fatal(err)
+	}
+	child, err := ipc.New(childEnd, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer child.Close()
+	go func() {
+		for _, v := range []string{"a", "bb", "ccc"} {
+			parent.Send(v)
+		}
+		parent.Close()
+	}()
+
+	var m ipc.Message
+	total := 0
+	for {
+		m, err = child.AppendRecv(m[:0])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		total += len(m) // m is valid until the next AppendRecv(m[:0])
+	}
+	fmt.Println("bytes of JSON received:", total)
+	// Output:
+	// bytes of JSON received: 12
+}
