@@ -70,6 +70,7 @@ var rungs = []rung{
 	{"floor-256k", "write", "read", 256 << 10, "floor with ipc.Pair's SO_SNDBUF"},
 	{"nb-rx", "write", "nb", 0, "receiver reads a non-blocking socket with read(2), waiting in poll(2) on EAGAIN (no netpoller)"},
 	{"nbep-rx", "write", "nbep", 0, "nb-rx with the socket also registered, edge-triggered, in an epoll set nobody waits on"},
+	{"nbepw-rx", "write", "nbepw", 0, "nbep-rx with a thread waiting in epoll_wait on that set (as Go's idle netpoller does)"},
 	{"conn1-rx", "write", "conn1", 0, "conn-rx with GOMAXPROCS=1 in the child"},
 	{"conn-rx", "write", "conn", 0, "receiver reads through the netpoller (net.UnixConn.Read)"},
 	{"frame-rx", "write", "frame", 0, "+ ipc-style line framing in a reusable buffer"},
@@ -298,13 +299,13 @@ func receive(mode string, n int) error {
 		}
 		return ch.Send(ipc.Message(done[:len(done)-1]))
 	}
-	if mode == "read" || mode == "nb" || mode == "nbep" {
+	if mode == "read" || mode == "nb" || mode == "nbep" || mode == "nbepw" {
 		if mode != "read" {
 			if err := syscall.SetNonblock(3, true); err != nil {
 				return err
 			}
 		}
-		if mode == "nbep" {
+		if mode == "nbep" || mode == "nbepw" {
 			ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 			if err != nil {
 				return err
@@ -312,6 +313,15 @@ func receive(mode string, n int) error {
 			ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: 3}
 			if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, 3, &ev); err != nil {
 				return err
+			}
+			if mode == "nbepw" {
+				go func() {
+					runtime.LockOSThread()
+					evs := make([]unix.EpollEvent, 8)
+					for {
+						unix.EpollWait(ep, evs, -1)
+					}
+				}()
 			}
 		}
 		buf := make([]byte, size)
