@@ -138,7 +138,7 @@ func serve(ctx context.Context, parent *ipc.Channel, fn Handler) error {
 			cur = nil
 			err := parent.Send(answer(o))
 			if errors.Is(err, ipc.ErrTooLarge) {
-				o.err = fmt.Errorf("pool: result of %d bytes or more: %w", len(o.result), err)
+				o.err = fmt.Errorf("pool: result of %d bytes: %w", len(o.result), err) // the envelope took it over
 				err = parent.Send(answer(o))
 			}
 			if err != nil {
@@ -184,20 +184,22 @@ func run(ctx context.Context, fn Handler, req request, done chan<- outcome) {
 	v, err := fn(ctx, req.Task)
 	o := outcome{id: req.ID, err: err}
 	if err == nil {
-		if o.result, err = ipc.Marshal(v); err == nil {
-			err = checkNesting(o.result)
-		}
-		if err != nil {
+		if o.result, err = encodeValue(v); err != nil {
+			o.err = fmt.Errorf("pool: encode result: %w", err)
+		} else if err = checkSize("result", o.result); err != nil {
+			o.err, o.result = err, nil
+		} else if err = checkNesting(o.result); err != nil {
 			o.err = fmt.Errorf("pool: encode result: %w", err)
 		}
 	}
 	done <- o
 }
 
-func answer(o outcome) reply {
+// answer is the reply to the task of o: its result, or its error.
+func answer(o outcome) any {
 	if o.err != nil {
 		msg := o.err.Error()
 		return reply{ID: o.id, Error: &msg}
 	}
-	return reply{ID: o.id, Result: o.result}
+	return resultMessage(o.id, o.result)
 }

@@ -5,11 +5,14 @@ package pool_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/spawnkit/spawnkit/internal/testkit"
 	"github.com/spawnkit/spawnkit/ipc"
 	"github.com/spawnkit/spawnkit/pool"
 )
@@ -48,5 +51,53 @@ func TestTasksAndResultsAreMarshaled(t *testing.T) {
 		assert.Equal(t, pid, te.Pid)
 	}
 	assert.Equal(t, pid, pidOf(t, p), "the worker stays")
+	closePool(t, p)
+}
+
+// TestTaskOverTheLimitIsRefusedAtOnce: a task whose encoding cannot fit the
+// IPC channel's size limit fails with ipc.ErrTooLarge before it waits for
+// anything. Here the only worker is busy for an hour and there is no
+// queue: a task that went on to wait for a worker would not come back.
+func TestTaskOverTheLimitIsRefusedAtOnce(t *testing.T) {
+	p := newPool(t, &pool.Options{Workers: 1})
+	busyCtx, stopBusy := context.WithCancel(context.Background())
+	busy := make(chan error, 1)
+	go func() {
+		_, err := p.Submit(busyCtx, op{Op: "sleepms", N: 3_600_000})
+		busy <- err
+	}()
+	require.Eventually(t, func() bool { return p.Stats().Busy == 1 }, eventually, tick)
+
+	type tooLarge struct {
+		task any
+		want string
+	}
+	big := strings.Repeat("z", ipc.DefaultMaxMessageSize-16)
+	// {"op":"echo","msg":"zzz…"}: 22 bytes around the string.
+	cases := []tooLarge{{op{Op: "echo", Msg: big}, "pool: task of 67108870 bytes: ipc: message exceeds the size limit"}}
+	if !testkit.RaceEnabled { // half a minute each under the race detector at load 14
+		cases = append(cases,
+			// Raw JSON, compacted first: the spaces do not count.
+			tooLarge{ipc.Message(`[ "` + big + `" ]`), "pool: task of 67108852 bytes: ipc: message exceeds the size limit"},
+			// A []byte is base64 in JSON: 50 MiB, quoted, are 69905070 bytes.
+			tooLarge{make([]byte, 50<<20), "pool: task of 69905070 bytes: ipc: message exceeds the size limit"},
+		)
+	}
+	for _, c := range cases {
+		errc := make(chan error, 1)
+		go func() {
+			_, err := p.Submit(context.Background(), c.task)
+			errc <- err
+		}()
+		// The bound is for a hang: encoding 64 MiB takes seconds (15 under
+		// the race detector at load 14).
+		err := testkit.RecvOrFail(t, errc, 5*time.Minute, "Submit of a task over the limit waits with the worker busy")
+		require.ErrorIs(t, err, ipc.ErrTooLarge)
+		assert.EqualError(t, err, c.want)
+	}
+	assert.Equal(t, pool.Stats{Pids: p.Stats().Pids, Busy: 1}, p.Stats(), "nothing queued or waiting")
+
+	stopBusy()
+	require.ErrorIs(t, <-busy, context.Canceled)
 	closePool(t, p)
 }

@@ -301,18 +301,25 @@ func New(ctx context.Context, role string, options *Options) (*Pool, error) {
 // was killed while running the task, an error matching [ErrClosed] when the
 // pool was closed before the task was accepted or abandoned it (see Close),
 // an error matching [ipc.ErrTooLarge] when the encoded task is over the IPC
-// channel's size limit (a result over it is a *TaskError), an error from
+// channel's size limit (found once the task is encoded, before it waits
+// for a worker or for room in the queue; a result over it is a
+// *TaskError), an error from
 // starting a worker when none could be started, or an encoding error when
 // task cannot be encoded as JSON or nests arrays and objects deeper than
 // 9,999 levels (the worker decodes it with encoding/json, which refuses
 // more than 10,000 with the pool's envelope around it; a handler's result
 // that deep is a *TaskError).
 func (p *Pool) Submit(ctx context.Context, task any) (ipc.Message, error) {
-	payload, err := ipc.Marshal(task)
-	if err == nil {
-		err = checkNesting(payload)
-	}
+	payload, err := encodeValue(task)
 	if err != nil {
+		return nil, fmt.Errorf("pool: encode task: %w", err)
+	}
+	// Refused before any other work: no second pass over it, no wait for
+	// room in the queue or for a worker.
+	if err := checkSize("task", payload); err != nil {
+		return nil, err
+	}
+	if err := checkNesting(payload); err != nil {
 		return nil, fmt.Errorf("pool: encode task: %w", err)
 	}
 	p.mu.Lock()
@@ -636,13 +643,13 @@ func (p *Pool) exec(slot int, w *worker, t *task) (ipc.Message, execState, error
 	// Busy before the send: the worker may start the task before Send returns.
 	p.busy.Add(1)
 	defer p.busy.Add(-1)
-	req := request{ID: id, Task: t.payload}
 	var deadline time.Time
+	var deadlineNs int64
 	if p.opts.TaskTimeout > 0 {
 		deadline = time.Now().Add(p.opts.TaskTimeout)
-		req.Deadline = deadline.UnixNano()
+		deadlineNs = deadline.UnixNano()
 	}
-	if err := w.proc.Send(req); err != nil {
+	if err := w.proc.Send(taskMessage(id, t.payload, deadlineNs)); err != nil {
 		if errors.Is(err, ipc.ErrTooLarge) {
 			return nil, alive, fmt.Errorf("pool: send task: %w", err)
 		}
