@@ -43,13 +43,6 @@ func TestScenariosSmoke(t *testing.T) {
 				if errors.Is(err, ErrNoNode) {
 					t.Skip("node is not installed: the Node.js variants cannot run")
 				}
-				if errors.Is(err, ErrNoMainThread) {
-					// The spawn-true-offmain variants need a goroutine of
-					// theirs on the main thread, which the scheduler of a
-					// loaded machine may not give within OffMainThread's
-					// wait (TestOffMainThread skips for the same reason).
-					t.Skip(err)
-				}
 				if err != nil {
 					t.Fatal(err)
 				}
