@@ -111,11 +111,14 @@ func startSupEnv(t *testing.T, env []string, args ...string) *sup {
 }
 
 // newSup returns a sup whose s.cmd, not started yet, runs `spawnkit run
-// --control CTL args...` in testdata, its stdout and stderr captured.
+// --control CTL --ready-timeout WAITLIMIT args...` in testdata, its stdout
+// and stderr captured. The default --ready-timeout of 30s is too short for
+// a Python worker on a loaded machine (one took 27s to start under -race
+// at load 25); a --ready-timeout in args wins, being later.
 func newSup(t *testing.T, args ...string) *sup {
 	s := &sup{t: t, out: &testkit.SyncBuffer{}, err: &testkit.SyncBuffer{}, done: make(chan struct{}), pids: map[int]bool{}}
 	s.control = filepath.Join(t.TempDir(), "ctl.sock")
-	s.cmd = exec.Command(bin, append([]string{"run", "--control", s.control}, args...)...)
+	s.cmd = exec.Command(bin, append([]string{"run", "--control", s.control, "--ready-timeout", waitLimit.String()}, args...)...)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.err
 	s.cmd.Dir = "testdata"
 	return s
