@@ -27,7 +27,7 @@ func TestSupervisorNotifiesItsOwnManager(t *testing.T) {
 	s := startSupEnv(t, []string{"NOTIFY_SOCKET=" + path}, "-n", "2", "-l", "http=tcp://127.0.0.1:0", "--", "./worker.py")
 	recv := func() string {
 		t.Helper()
-		c.SetReadDeadline(time.Now().Add(60 * time.Second))
+		c.SetReadDeadline(time.Now().Add(waitLimit))
 		b := make([]byte, 4096)
 		n, err := c.Read(b)
 		if err != nil {
