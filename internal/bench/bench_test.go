@@ -81,7 +81,7 @@ func BenchmarkSpawnTrueOffMain(b *testing.B) {
 
 func BenchmarkSpawnTrue16InFlight(b *testing.B) {
 	ctx := context.Background()
-	for _, impl := range impls {
+	for _, impl := range []string{ImplSpawnkit, ImplSpawnkitCaller, ImplOSExec} {
 		b.Run("impl="+impl, func(b *testing.B) {
 			b.ReportAllocs()
 			if err := SpawnMany(ctx, impl, b.N, 16); err != nil {
@@ -101,7 +101,11 @@ func BenchmarkExecFileEcho(b *testing.B) {
 
 func benchEcho(b *testing.B, shell bool) {
 	ctx := context.Background()
-	for _, impl := range impls {
+	ims := impls
+	if !shell {
+		ims = []string{ImplSpawnkit, ImplSpawnkitCaller, ImplOSExec}
+	}
+	for _, impl := range ims {
 		b.Run("impl="+impl, func(b *testing.B) {
 			loop(b, func() error { return EchoHi(ctx, impl, shell) })
 		})

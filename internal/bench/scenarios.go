@@ -421,11 +421,13 @@ func Scenarios() []*Scenario {
 			Metrics: []Metric{opsPerS}, Anchors: []string{ImplOSExec, "node"},
 			Variants: []Variant{
 				{Name: ImplSpawnkit, Op: spawnOp(ImplSpawnkit, false, 16)},
+				{Name: ImplSpawnkitCaller, Op: spawnOp(ImplSpawnkitCaller, false, 16)},
 				{Name: ImplOSExec, Op: spawnOp(ImplOSExec, false, 16)},
 				{Name: "node", Node: nodeArgs("spawn.js", "devnull", "$N", "16")},
 			},
 			Sizes:   map[Preset]Size{Full: {N: 4, Turns: 30}, Short: {N: 2, Turns: 12}, Smoke: {N: 1, Turns: 1}},
 			Targets: []Target{{Variant: ImplSpawnkit, Metric: "ops/s", Anchor: ImplOSExec, Op: ">=", Value: 1 / 1.05, Text: "Spawn ≤1.05× os/exec (as throughput: ≥0.952×)"}},
+			Note:    "Each op starts 16 goroutines that Spawn+Wait at once. spawnkit-caller is Spawn with Options.StartOnCallerThread (parent-death signal kept, spawner hand-off skipped).",
 		},
 		{
 			Name: "exec-echo", Title: `Exec("echo hi") latency (sh -c)`,
@@ -444,12 +446,13 @@ func Scenarios() []*Scenario {
 			Metrics: []Metric{p50, p99}, Anchors: []string{ImplOSExec, "node"},
 			Variants: []Variant{
 				{Name: ImplSpawnkit, Op: echoOp(ImplSpawnkit, false)},
+				{Name: ImplSpawnkitCaller, Op: echoOp(ImplSpawnkitCaller, false)},
 				{Name: ImplOSExec, Op: echoOp(ImplOSExec, false)},
 				{Name: "node", Node: nodeArgs("exec.js", "execFile", "$N")},
 			},
 			Sizes:   map[Preset]Size{Full: {N: 10, Turns: 50}, Short: {N: 5, Turns: 20}, Smoke: {N: 1, Turns: 3}},
 			Targets: spawnTarget("p50"),
-			Note:    "os/exec: exec.Command(\"/bin/echo\", \"hi\").Output(); node: child_process.execFile",
+			Note:    "os/exec: exec.Command(\"/bin/echo\", \"hi\").Output(); node: child_process.execFile. spawnkit-caller is ExecFile with Options.StartOnCallerThread (parent-death signal kept, spawner hand-off skipped).",
 		},
 		{
 			Name: "fork-rtt", Title: "Fork IPC round trip of a small object (Go↔Go vs Node↔Node)",

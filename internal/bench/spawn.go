@@ -168,6 +168,8 @@ func SpawnMany(ctx context.Context, impl string, n, inflight int) error {
 // EchoHi runs `echo hi` once with impl and checks the output: through the
 // shell (Exec, or exec.Command("/bin/sh", "-c", ...).Output()) when shell
 // is set, else /bin/echo directly (ExecFile, or exec.Command(...).Output()).
+// ImplSpawnkitCaller (ExecFile with Options.StartOnCallerThread) is only
+// for the direct form.
 func EchoHi(ctx context.Context, impl string, shell bool) error {
 	var out []byte
 	var err error
@@ -180,6 +182,11 @@ func EchoHi(ctx context.Context, impl string, shell bool) error {
 	case impl == ImplSpawnkit:
 		var r *childproc.Result
 		if r, err = childproc.ExecFile(ctx, "/bin/echo", []string{"hi"}, nil); err == nil {
+			out = r.Stdout
+		}
+	case impl == ImplSpawnkitCaller && !shell:
+		var r *childproc.Result
+		if r, err = childproc.ExecFile(ctx, "/bin/echo", []string{"hi"}, &childproc.Options{StartOnCallerThread: true}); err == nil {
 			out = r.Stdout
 		}
 	case impl == ImplOSExec && shell:
