@@ -45,6 +45,8 @@ type Process struct {
 	timeout    time.Duration
 	ctxDone    <-chan struct{}
 
+	reaper  atomic.Int32  // who reaps the child: reapWatching, reapByWaiter, …
+	watcher exitWatcher   // where its exit is watched, with reapWatching
 	exited  chan struct{} // closed once the child is reaped
 	state   *os.ProcessState
 	waitErr error
@@ -103,6 +105,14 @@ func (p *Process) Events() <-chan Event {
 // queued), so Wait returns once it exits.
 func (p *Process) Wait() error {
 	p.sh.events.markWaited()
+	if p.reaper.Load() == reapWatching && p.reaper.CompareAndSwap(reapWatching, reapByWaiter) {
+		// The child has not been seen to exit, and only the exit watcher
+		// watches it: wait for it on this goroutine, in waitid, as os/exec
+		// does, rather than be woken by another goroutine once it was
+		// reaped (see startReaper).
+		p.unwatch()
+		p.afterExit(p.proc.Wait())
+	}
 	<-p.exited
 	<-p.drained
 	return p.result()
@@ -337,12 +347,29 @@ func (p *Process) watch(ctx context.Context) {
 	}
 }
 
-// reap waits for the child, then delivers EventExit, waits for the
-// library's own streams, and hands the rest to finish, which refers to the
-// shared state only: from then on no goroutine of the library keeps the
-// Process reachable.
-func (p *Process) reap() {
-	p.state, p.waitErr = p.proc.Wait()
+// Who reaps a child (Process.reaper). Exactly one goroutine calls
+// proc.Wait and then afterExit: the reap goroutine (reapByGoroutine: where
+// the exit cannot be watched without a blocked thread), or, while the
+// exit watcher watches (reapWatching, Linux: see startReaper), whichever
+// comes first of a goroutine the watcher starts once the child has exited
+// (reapByWatcher) and a Wait caller (reapByWaiter), which then blocks in
+// waitid itself.
+const (
+	reapWatching int32 = iota
+	reapByWaiter
+	reapByWatcher
+	reapByGoroutine
+)
+
+// reap waits for the child and does what follows its exit (afterExit).
+func (p *Process) reap() { p.afterExit(p.proc.Wait()) }
+
+// afterExit is called once, with the result of proc.Wait: it delivers
+// EventExit, waits for the library's own streams, and hands the rest to
+// finish, which refers to the shared state only: from then on no goroutine
+// of the library keeps the Process reachable.
+func (p *Process) afterExit(state *os.ProcessState, err error) {
+	p.state, p.waitErr = state, err
 	p.duration = time.Since(p.started)
 	p.mu.Lock()
 	p.reaped = true

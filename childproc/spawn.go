@@ -245,7 +245,7 @@ func (p *Process) run(ctx context.Context, s *starter, proc *os.Process, release
 		}
 	}
 	runtime.AddCleanup(p, (*shared).abandon, p.sh)
-	go p.reap()
+	p.startReaper()
 	if ctx.Done() != nil || p.timeout > 0 {
 		go p.watch(ctx)
 	}

@@ -1,0 +1,160 @@
+//go:build linux && !spawnkit_portable
+
+package childproc
+
+import (
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// How a child is reaped on Linux (see reapWatching). Its exit is watched
+// through a pidfd of our own in one epoll set that the Go netpoller
+// watches for every child of the process, read by one goroutine
+// (watchExits): while the child runs, no thread is blocked and no
+// goroutine of its own exists. A Wait caller that comes before the exit
+// takes the pidfd out of the set and blocks in waitid on its own thread,
+// as os/exec's Wait does, so that nothing wakes it but the kernel: handing
+// the exit over from another goroutine cost a cross-thread wake-up per
+// Spawn+Wait (bench/RESULTS.md). When the child exits with nobody in Wait,
+// the watcher starts a goroutine that reaps it. Without a pidfd or an
+// epoll set (an old kernel, or no descriptor left: EMFILE), a goroutine
+// blocks in waitid for the child, as on other systems.
+var exitWatch struct {
+	mu     sync.Mutex
+	ep     *os.File            // the epoll set; nil while no watcher runs
+	epfd   int                 // its descriptor (ep.Fd would make it blocking)
+	procs  map[uint64]*Process // the children in it, by epoll token
+	next   uint64              // the next token
+	active bool                // a child was added since the watcher last looked
+}
+
+// exitLinger is how long the watcher stays once no child is left in its
+// set, so that a program starting one child after another does not start
+// a new one each time. Like spawnerLinger, it is well within the time
+// goleak waits for goroutines to end.
+const exitLinger = 100 * time.Millisecond
+
+// exitWatcher is a child's place in the epoll set.
+type exitWatcher struct {
+	token uint64
+	fd    int // the pidfd
+}
+
+// startReaper arranges for the child to be reaped whether or not Wait is
+// called: it puts a pidfd of the child in the watcher's epoll set, or,
+// failing that, starts a goroutine that waits for it.
+func (p *Process) startReaper() {
+	if fd, err := unix.PidfdOpen(p.Pid, 0); err == nil {
+		if watchExit(p, fd) {
+			return
+		}
+		unix.Close(fd)
+	}
+	p.reaper.Store(reapByGoroutine)
+	go p.reap()
+}
+
+// watchExit adds p's pidfd fd to the epoll set, starting the watcher if
+// none runs, and reports whether it could.
+func watchExit(p *Process, fd int) bool {
+	w := &exitWatch
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ep == nil {
+		ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+		if err != nil {
+			return false
+		}
+		// Non-blocking, so that os.NewFile registers it with the netpoller.
+		if err := unix.SetNonblock(ep, true); err != nil {
+			unix.Close(ep)
+			return false
+		}
+		f := os.NewFile(uintptr(ep), "exitwatch")
+		rc, err := f.SyscallConn()
+		if err != nil {
+			f.Close()
+			return false
+		}
+		w.ep, w.epfd = f, ep
+		w.procs = make(map[uint64]*Process)
+		go watchExits(f, rc)
+	}
+	w.next++
+	// One-shot: an exit is reported once, even when the one who reaps
+	// has not closed the pidfd yet.
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLONESHOT, Fd: int32(w.next), Pad: int32(w.next >> 32)}
+	if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return false
+	}
+	p.watcher = exitWatcher{token: w.next, fd: fd}
+	w.procs[w.next] = p
+	w.active = true
+	return true
+}
+
+// unwatch takes p out of the epoll set and closes its pidfd. Only the one
+// who reaps p calls it, once.
+func (p *Process) unwatch() {
+	unix.Close(p.watcher.fd) // which takes it out of the epoll set
+	w := &exitWatch
+	w.mu.Lock()
+	delete(w.procs, p.watcher.token)
+	w.mu.Unlock()
+}
+
+// watchExits reads the epoll set ep until, exitLinger after the last child
+// left it, no child was added: for each child that exited with nobody in
+// Wait, it starts a goroutine that reaps it. It closes ep when it returns.
+func watchExits(ep *os.File, rc syscall.RawConn) {
+	w := &exitWatch
+	events := make([]unix.EpollEvent, 16)
+	n := 0
+	ready := func(fd uintptr) bool {
+		var err error
+		for n, err = unix.EpollWait(int(fd), events, 0); err == unix.EINTR; {
+			n, err = unix.EpollWait(int(fd), events, 0)
+		}
+		// What is left past len(events) is read by the next call, before
+		// waiting again.
+		return n > 0
+	}
+	var deadline time.Time
+	for {
+		// Woken once per exit, at most: moving the deadline each time
+		// would cost more than the wake-up.
+		if now := time.Now(); deadline.Sub(now) < exitLinger/2 {
+			deadline = now.Add(exitLinger)
+			ep.SetReadDeadline(deadline)
+		}
+		err := rc.Read(ready)
+		if err != nil {
+			// The deadline: leave if no child is left nor was added.
+			w.mu.Lock()
+			if len(w.procs) == 0 && !w.active {
+				w.ep, w.procs = nil, nil
+				w.mu.Unlock()
+				ep.Close()
+				return
+			}
+			w.active = false
+			w.mu.Unlock()
+			deadline = time.Time{}
+			continue
+		}
+		for _, ev := range events[:n] {
+			token := uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
+			w.mu.Lock()
+			p := w.procs[token]
+			w.mu.Unlock()
+			if p != nil && p.reaper.CompareAndSwap(reapWatching, reapByWatcher) {
+				p.unwatch()
+				go p.reap() // a zombie: waitid returns at once
+			}
+		}
+	}
+}
