@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/spawnkit/spawnkit/ipc"
 )
@@ -84,9 +85,11 @@ func BenchmarkSpawnTrue16InFlight(b *testing.B) {
 	for _, impl := range []string{ImplSpawnkit, ImplSpawnkitCaller, ImplOSExec} {
 		b.Run("impl="+impl, func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := SelfCPU()
 			if err := SpawnMany(ctx, impl, b.N, 16); err != nil {
 				b.Fatal(err)
 			}
+			reportCPU(b, cpu)
 		})
 	}
 }
@@ -116,11 +119,24 @@ func benchEcho(b *testing.B, shell bool) {
 func loop(b *testing.B, fn func() error) {
 	b.Helper()
 	b.ReportAllocs()
+	cpu := SelfCPU()
 	for b.Loop() {
 		if err := fn(); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu)
+}
+
+// reportCPU reports the CPU time this process (not its children) used
+// per op since cpu was read, as parent-cpu-µs/op: what a library spends
+// around each start and wait, without the child's own fork, exec and
+// exit.
+func reportCPU(b *testing.B, cpu time.Duration) {
+	if cpu == 0 || b.N == 0 {
+		return
+	}
+	b.ReportMetric(float64(SelfCPU()-cpu)/float64(time.Microsecond)/float64(b.N), "parent-cpu-µs/op")
 }
 
 // roundTrips runs rt(100) to warm up, then rt(b.N) timed, reporting
