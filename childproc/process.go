@@ -105,13 +105,16 @@ func (p *Process) Events() <-chan Event {
 // queued), so Wait returns once it exits.
 func (p *Process) Wait() error {
 	p.sh.events.markWaited()
-	if p.reaper.Load() == reapWatching && p.reaper.CompareAndSwap(reapWatching, reapByWaiter) {
-		// The child has not been seen to exit, and only the exit watcher
-		// watches it: wait for it on this goroutine, in waitid, as os/exec
-		// does, rather than be woken by another goroutine once it was
-		// reaped (see startReaper).
-		p.unwatch()
-		p.afterExit(p.proc.Wait())
+	if p.reaper.Load() == reapWatching && takeWaitSlot() {
+		if p.reaper.CompareAndSwap(reapWatching, reapByWaiter) {
+			// The child has not been seen to exit, and only the exit
+			// watcher watches it: wait for it on this goroutine, in
+			// waitid, as os/exec does, rather than be woken by another
+			// goroutine once it was reaped (see startReaper).
+			p.unwatch()
+			p.afterExit(p.proc.Wait())
+		}
+		releaseWaitSlot()
 	}
 	<-p.exited
 	<-p.drained
@@ -352,8 +355,8 @@ func (p *Process) watch(ctx context.Context) {
 // the exit cannot be watched without a blocked thread), or, while the
 // exit watcher watches (reapWatching, Linux: see startReaper), whichever
 // comes first of a goroutine the watcher starts once the child has exited
-// (reapByWatcher) and a Wait caller (reapByWaiter), which then blocks in
-// waitid itself.
+// (reapByWatcher) and a Wait caller that got a wait slot (reapByWaiter),
+// which then blocks in waitid itself.
 const (
 	reapWatching int32 = iota
 	reapByWaiter

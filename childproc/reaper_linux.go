@@ -4,7 +4,9 @@ package childproc
 
 import (
 	"os"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -16,8 +18,9 @@ import (
 // watches for every child of the process, read by one goroutine
 // (watchExits): while the child runs, no thread is blocked and no
 // goroutine of its own exists. A Wait caller that comes before the exit
-// takes the pidfd out of the set and blocks in waitid on its own thread,
-// as os/exec's Wait does, so that nothing wakes it but the kernel: handing
+// (and finds fewer than GOMAXPROCS others doing so: see waitSlots) takes
+// the pidfd out of the set and blocks in waitid on its own thread, as
+// os/exec's Wait does, so that nothing wakes it but the kernel: handing
 // the exit over from another goroutine cost a cross-thread wake-up per
 // Spawn+Wait (bench/RESULTS.md). When the child exits with nobody in Wait,
 // the watcher starts a goroutine that reaps it. Without a pidfd or an
@@ -158,3 +161,25 @@ func watchExits(ep *os.File, rc syscall.RawConn) {
 		}
 	}
 }
+
+// waitSlots counts the Wait callers blocked in waitid for a child of
+// their own (Process.Wait). Up to GOMAXPROCS of them may be; the others
+// wait on the Process for the exit watcher to reap it. Many callers
+// blocked in waitid at once cost more than being woken (each thread that
+// comes back from the system call needs a P of its own, which the Go
+// scheduler must find: with 16 Spawn+Wait in flight, parent CPU per spawn
+// 1.14x os/exec's, against 0.96x with a goroutine reaping and waking the
+// caller; bench/RESULTS.md), while one alone is the cheapest wait there is.
+var waitSlots atomic.Int32
+
+// takeWaitSlot reports whether a Wait caller may block in waitid; if so,
+// it must call releaseWaitSlot once it returned.
+func takeWaitSlot() bool {
+	if n := waitSlots.Add(1); n == 1 || n <= int32(runtime.GOMAXPROCS(0)) {
+		return true
+	}
+	waitSlots.Add(-1)
+	return false
+}
+
+func releaseWaitSlot() { waitSlots.Add(-1) }

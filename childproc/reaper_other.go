@@ -15,3 +15,8 @@ type exitWatcher struct{}
 
 // unwatch does nothing: startReaper never lets a Wait caller reap here.
 func (p *Process) unwatch() {}
+
+// takeWaitSlot reports false: the reap goroutine is the only reaper here.
+func takeWaitSlot() bool { return false }
+
+func releaseWaitSlot() {}
