@@ -106,3 +106,45 @@ func TestAppendRecvClosesFD(t *testing.T) {
 	w.Close()
 	assertNoNewFDs(t, before)
 }
+
+// TestAppendRecvAllocatesNothingForUserCmdMessages: a user's message with
+// a "cmd" member that is not one of Node's internal messages (it mentions
+// "NODE_" elsewhere, or has an escape, as json.Marshal writes <, > and &)
+// is delivered as it came, and AppendRecv allocates nothing for it either;
+// the last of two "cmd" members decides, as in JSON.parse.
+func TestAppendRecvAllocatesNothingForUserCmdMessages(t *testing.T) {
+	user := []string{
+		`{"cmd":"setenv","name":"NODE_ENV","value":"production"}`,
+		`{"cmd":"render","html":"\u003cb\u003eNODE_\u003c/b\u003e"}`,
+		`{"cmd":"NODE_"}`,
+		`{ "cmd" : { "nested" : "NODE_HANDLE" } , "n" : [1, "NODE_X"] }`,
+		`{"cmd":"NODE_HANDLE","cmd":"user"}`,
+		`{"x":"\u00e9","cmd":["NODE_QUERY"]}`,
+	}
+	const runs = 20
+	ch, raw := rawPair(t, nil)
+	var stream strings.Builder
+	stream.WriteString(`{"cmd":"user","cmd":"NODE_SOMETHING"}` + "\n") // internal: skipped
+	for range 2 * runs {
+		for _, l := range user {
+			stream.WriteString(l + "\n")
+		}
+	}
+	go raw.Write([]byte(stream.String()))
+	m := make(Message, 0, 256)
+	for _, want := range user {
+		var err error
+		m, err = ch.AppendRecv(m[:0])
+		require.NoError(t, err)
+		require.Equal(t, want, m.String())
+	}
+	var err error
+	allocs := testing.AllocsPerRun(runs-1, func() {
+		for _, want := range user {
+			if m, err = ch.AppendRecv(m[:0]); err != nil || string(m) != want {
+				t.Fatalf("got %s, %v; want %s", m, err, want)
+			}
+		}
+	})
+	assert.Zero(t, allocs, "allocations per round of %d messages", len(user))
+}

@@ -250,7 +250,10 @@ func (c *Channel) Recv() (Message, error) {
 // no allocation per message once it is large enough, where Recv allocates
 // every message (for large messages that allocation, and the garbage
 // collection it brings, costs more than the rest of the receive:
-// bench/RESULTS.md). The returned message may share dst's storage; it
+// bench/RESULTS.md). That holds for every message without a descriptor,
+// including a user's object with a "cmd" member that mentions "NODE_"
+// or has escapes; a message that came with a descriptor (a handle sent
+// by SendFile or Node) costs a few allocations of its own. The returned message may share dst's storage; it
 // aliases nothing of the channel's. A descriptor that came with the
 // message is closed, as with Recv. Everything else (errors, Node's
 // internal messages, answers) is as for Recv.

@@ -112,6 +112,13 @@ func checkLine(t *testing.T, line []byte) {
 		if _, _, ok := internal(line); ok && !v.cmdKey {
 			t.Fatalf("internal message %q without a \"cmd\" key noted", line)
 		}
+		// Nor does the scan that spares a user's "cmd" message the
+		// decoding.
+		if i := skipSpace(line, 0); i < len(line) && line[i] == '{' {
+			if _, _, ok := decodeInternal(line); ok && !cmdMayBeInternal(line) {
+				t.Fatalf("internal message %q passed over by cmdMayBeInternal", line)
+			}
+		}
 	}
 }
 
@@ -121,6 +128,8 @@ func FuzzValidate(f *testing.F) {
 		`{"a":[1,2.5e-3,true,false,null,"s\"\\\/\b\f\n\r\t\u00e9"]}`, `"\u12"`, `[1,]`, `{"a" 1}`,
 		`-`, `-01`, `1.`, `1e+`, "\"\x00\"", "\"\xff\"", ` [ ] `, `{"a":{"b":{}}}`, `tru`, `nulll`,
 		"\"abcdefgh\\\"ijklmnop\"", "\"abcdefghijklmn\x1fop\"",
+		`{"cmd":"NODE_X","cmd":"x"}`, `{"cmd":"x","cmd":"NODE_X"}`, `{"\u0063md":"NODE_X"}`, `{"cmd":"\u004eODE_X"}`,
+		` { "cmd" : "NODE_HANDLE" , "msg" : {"cmd":"NODE_"} } `, `{"a":{"cmd":"NODE_X"},"cmd":1}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -42,7 +42,47 @@ func internal(line []byte) (obj map[string]json.RawMessage, cmd string, ok bool)
 	if !bytes.Contains(line, nodeTag) && !bytes.Contains(line, escTag) {
 		return nil, "", false
 	}
+	if !cmdMayBeInternal(line) {
+		// A user's message that has a "cmd" and mentions "NODE_"
+		// elsewhere, or has an escape: no allocation for it, so that
+		// AppendRecv allocates nothing.
+		return nil, "", false
+	}
 	return decodeInternal(line)
+}
+
+// cmdMayBeInternal reports whether the object in line (valid JSON) may be
+// one of Node's internal messages, without allocating: only when its last
+// "cmd" member (JSON.parse keeps the last) is a string longer than
+// "NODE_" that starts with it. A key or a "cmd" string with an escape in
+// it may spell either: that is left to decodeInternal.
+func cmdMayBeInternal(line []byte) bool {
+	var cmd []byte
+	i := skipSpace(line, skipSpace(line, 0)+1)
+	for i < len(line) && line[i] == '"' {
+		end := skipString(line, i)
+		key := line[i+1 : end-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			return true
+		}
+		i = skipSpace(line, skipSpace(line, end)+1) // past the colon
+		vend := skipValue(line, i)
+		if string(key) == "cmd" {
+			cmd = line[i:vend]
+		}
+		i = skipSpace(line, vend)
+		if i < len(line) && line[i] == ',' {
+			i = skipSpace(line, i+1)
+		}
+	}
+	if len(cmd) < 2 || cmd[0] != '"' {
+		return false
+	}
+	s := cmd[1 : len(cmd)-1]
+	if bytes.IndexByte(s, '\\') >= 0 {
+		return true
+	}
+	return len(s) > len(nodeTag) && bytes.HasPrefix(s, nodeTag)
 }
 
 // decodeInternal is the slow path of internal, apart so that the variables
