@@ -30,7 +30,10 @@ type Channel struct {
 	fr  *frameReader
 
 	// The sender's state (see send.go), guarded by smu; smu is never
-	// taken while wmu is held.
+	// taken while wmu is held, and wmu is never waited for while smu is
+	// held: a Send blocked on a full socket holds wmu, and smu must stay
+	// free for Close (which drains the queue first) and for the receiver
+	// (which takes it to act on an acknowledgement).
 	smu       sync.Mutex
 	drained   sync.Cond  // on smu: the queue shrank, or the channel closed
 	inflight  *outgoing  // the handle sent and not yet acknowledged

@@ -86,10 +86,11 @@ func (c *Channel) send(msg []byte, bare bool) error {
 		c.smu.Unlock()
 		return nil
 	}
-	// wmu is taken before smu is released, so that a handle sent by
-	// another goroutine after this message cannot overtake it.
-	c.wmu.Lock()
+	// smu is released before wmu is waited for (see Channel.smu): a
+	// handle sent meanwhile by another goroutine, a call concurrent with
+	// this one, may go first.
 	c.smu.Unlock()
+	c.wmu.Lock()
 	var err error
 	if bare {
 		err = c.src.writeBuffers(msg, newline)
@@ -115,9 +116,9 @@ func (c *Channel) sendHandle(line []byte, fd int) error {
 		return nil
 	}
 	o := &outgoing{line: append([]byte(nil), line...), fd: fd}
-	c.inflight = o
-	c.wmu.Lock()
+	c.inflight = o // later messages queue behind it from now on
 	c.smu.Unlock()
+	c.wmu.Lock()
 	err := c.writeMsgLocked(o.line, fd)
 	c.wmu.Unlock()
 	if err != nil {
@@ -196,8 +197,8 @@ func (c *Channel) flush() {
 			c.inflight = &o
 		}
 		c.drained.Broadcast()
+		c.smu.Unlock() // flushing keeps the queue's order meanwhile
 		c.wmu.Lock()
-		c.smu.Unlock()
 		var err error
 		if o.fd >= 0 {
 			err = c.writeMsgLocked(o.line, o.fd)
