@@ -94,10 +94,13 @@ func TestStressManyBusyChannelsBoundedThreads(t *testing.T) {
 	procs := runtime.GOMAXPROCS(0)
 	t.Logf("GOMAXPROCS %d, threads before %d, peak %d, peak readers in recvmsg %d", procs, before, maxThreads.Load(), maxPollersSeen.Load())
 	assert.LessOrEqual(t, maxPollersSeen.Load(), int64(procs), "readers blocked in recvmsg at once")
-	// Each blocked reader holds a thread; each P runs one more; the
-	// runtime keeps a few of its own (sysmon, the template thread, a
-	// thread waiting in the netpoller).
-	assert.LessOrEqual(t, maxThreads.Load(), int64(before+2*procs+8), "threads with %d busy channels", n)
+	// Each blocked reader holds a thread, each P runs one more, the
+	// runtime keeps a few of its own (sysmon, the template thread, one in
+	// the netpoller), and on a loaded machine a thread descheduled in any
+	// system call has its P handed to another: about 2*GOMAXPROCS+10 with
+	// 1000 or 4000 channels at load 20. A thread per busy channel would be
+	// hundreds.
+	assert.LessOrEqual(t, maxThreads.Load(), int64(before+4*procs+16), "threads with %d busy channels", n)
 	assert.Zero(t, pollers.Load())
 }
 

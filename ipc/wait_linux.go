@@ -45,8 +45,24 @@ var pollWindow = time.Millisecond
 // (bench/RESULTS.md: 100 channels at once, 3.7 times slower unbounded).
 func maxPollers() int32 { return int32(runtime.GOMAXPROCS(0)) }
 
-// pollers counts the readers blocked in recvmsg.
+// pollers counts the readers blocked in recvmsg; it never exceeds
+// maxPollers, not even for a moment.
 var pollers atomic.Int32
+
+// takePoller counts one more reader blocked in recvmsg, unless maxPollers
+// already are.
+func takePoller() bool {
+	limit := maxPollers()
+	for {
+		n := pollers.Load()
+		if n >= limit {
+			return false
+		}
+		if pollers.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
 
 // connSource reads and writes a Channel's socket (see the comment above).
 type connSource struct {
@@ -189,8 +205,7 @@ func (s *connSource) read(fd uintptr) bool {
 // blockingRead reads in a blocking recvmsg for at most pollWindow, or
 // until the deadline; it reports false when nothing was read.
 func (s *connSource) blockingRead(fd int) bool {
-	if pollers.Add(1) > maxPollers() {
-		pollers.Add(-1)
+	if !takePoller() {
 		return false
 	}
 	defer pollers.Add(-1)
