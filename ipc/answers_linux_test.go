@@ -24,11 +24,23 @@ import (
 // documentation says why). The same exchange passed before answers were
 // written by a goroutine, for that second reason; the test keeps both.
 func TestSendFileBothWaysWithFullSockets(t *testing.T) {
+	testSendFileBothWays(t, 1)
+}
+
+// TestSendFileBothWaysWithFullSocketsManySenders is the same exchange with
+// three sending goroutines on each side, so that Sends also wait for
+// their turn to write behind one blocked on the full socket while the
+// receiver acts on acknowledgements.
+func TestSendFileBothWaysWithFullSocketsManySenders(t *testing.T) {
+	testSendFileBothWays(t, 3)
+}
+
+func testSendFileBothWays(t *testing.T, senders int) {
 	a, b := pair(t, nil)
-	const rounds = 100
+	rounds := 100 / senders
 	big, err := json.Marshal(strings.Repeat("x", 128<<10))
 	require.NoError(t, err)
-	errs := make(chan error, 6)
+	errs := make(chan error, 2+4*senders)
 	send := func(c *Channel) {
 		for i := range rounds {
 			if err := c.Send(Message(big)); err != nil {
@@ -74,18 +86,20 @@ func TestSendFileBothWaysWithFullSockets(t *testing.T) {
 			if f != nil {
 				f.Close()
 			}
-			if n++; n == 2*rounds {
+			if n++; n == 2*rounds*senders {
 				errs <- nil
 			}
 		}
 	}
-	go send(a)
-	go send(b)
+	for range senders {
+		go send(a)
+		go send(b)
+	}
 	go recv(a)
 	go recv(b)
 	// Only a deadlock takes this long; a loaded machine takes seconds.
 	timeout := time.After(2 * time.Minute)
-	for range 4 {
+	for range 2 + 2*senders {
 		select {
 		case err := <-errs:
 			require.NoError(t, err)
