@@ -19,10 +19,14 @@
 //
 // A child that is not Detached receives SIGKILL when the parent dies
 // (Linux's parent-death signal), so a crashed parent leaves no child of its
-// own behind. What that child started is not signalled: if the parent is
-// killed outright (SIGKILL, no chance to cancel a ctx), grandchildren are
-// orphaned and reparented to init (or the nearest subreaper), as with any
-// program. A Detached child lives in a new session and outlives the parent;
+// own behind. The kernel clears that signal when the child (or a program
+// it executes in its place) is a set-user-ID or set-group-ID program, or
+// one with file capabilities (sudo, ping, passwd, ...): such a child
+// outlives a parent killed outright; only a living parent's ctx, Timeout
+// or Kill end it. What that child started is not signalled: if the
+// parent is killed outright (SIGKILL, no chance to cancel a ctx),
+// grandchildren are orphaned and reparented to init (or the nearest
+// subreaper), as with any program. A Detached child lives in a new session and outlives the parent;
 // call Unref to stop the parent's context from killing it as well.
 //
 // Every fd the package opens is close-on-exec; every child is reaped, so no
