@@ -118,7 +118,10 @@ func (fr *frameReader) next() (line []byte, off int64, fd int, err error) {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				return nil, 0, -1, err // not sticky: see Channel.SetReadDeadline
 			}
-			if err == io.EOF && fr.w > fr.r {
+			// A peer that dies with data of ours unread resets the
+			// connection: in the middle of a message, that is the
+			// same end as a close.
+			if (err == io.EOF || errors.Is(err, syscall.ECONNRESET)) && fr.w > fr.r {
 				err = io.ErrUnexpectedEOF
 			}
 			fr.err = err
