@@ -195,3 +195,57 @@ func TestStressCloseRacesRecvSendDeadline(t *testing.T) {
 	}
 	assert.Zero(t, pollers.Load())
 }
+
+// TestStressPeerGoneMidStream: a peer that goes away at a random moment
+// while Recv waits for its answer (in recvmsg or in the netpoller),
+// having written whole messages and maybe part of one, with or without
+// reading what was sent to it first (a close, or a reset): Recv returns
+// the whole messages, then io.ErrUnexpectedEOF when a message was cut,
+// io.EOF when none was, and repeats that error.
+func TestStressPeerGoneMidStream(t *testing.T) {
+	n := testkit.Iterations(1000, 10)
+	testkit.NoLeaks(t)
+	for i := range n {
+		ch, raw := rawPair(t, nil)
+		_, err := raw.Write([]byte("0\n"))
+		require.NoError(t, err)
+		m, err := ch.Recv()
+		require.NoError(t, err)
+		require.Equal(t, "0", string(m))
+		require.NoError(t, ch.Send("question"))
+		whole := rand.IntN(3)
+		cut := rand.IntN(2) == 1
+		readFirst := rand.IntN(2) == 1
+		go func() {
+			time.Sleep(time.Duration(rand.IntN(2000)) * time.Microsecond)
+			if readFirst {
+				raw.Read(make([]byte, 64))
+			}
+			var out []byte
+			for k := 1; k <= whole; k++ {
+				out = strconv.AppendInt(out, int64(k), 10)
+				out = append(out, '\n')
+			}
+			if cut {
+				out = append(out, `{"cut":`...)
+			}
+			raw.Write(out)
+			raw.Close()
+		}()
+		for k := 1; k <= whole; k++ {
+			m, err := ch.Recv()
+			require.NoError(t, err, "iteration %d", i)
+			require.Equal(t, strconv.Itoa(k), string(m), "iteration %d", i)
+		}
+		want := io.EOF
+		if cut {
+			want = io.ErrUnexpectedEOF
+		}
+		for range 2 {
+			_, err := ch.Recv()
+			require.ErrorIs(t, err, want, "iteration %d (peer read first: %v)", i, readFirst)
+		}
+		require.NoError(t, ch.Close())
+	}
+	assert.Zero(t, pollers.Load())
+}
