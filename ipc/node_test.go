@@ -40,13 +40,14 @@ type nodeChild struct {
 	stderr *testkit.SyncBuffer
 }
 
-// startNode runs a Node script with the channel on fd 3, as fork() would.
-func startNode(t *testing.T, script string) *nodeChild {
+// startNode runs a Node script (with args) with the channel on fd 3, as
+// fork() would.
+func startNode(t *testing.T, script string, args ...string) *nodeChild {
 	t.Helper()
 	node := nodePath(t)
 	ch, child, err := Pair()
 	require.NoError(t, err)
-	cmd := exec.Command(node, script)
+	cmd := exec.Command(node, append([]string{script}, args...)...)
 	cmd.ExtraFiles = []*os.File{child}
 	cmd.Env = append(os.Environ(), "NODE_CHANNEL_FD=3", "NODE_CHANNEL_SERIALIZATION_MODE=json")
 	stderr := new(testkit.SyncBuffer)
