@@ -103,6 +103,14 @@ func (p *Process) Events() <-chan Event {
 // number of times from any goroutine; it never reads Events, and a child
 // blocked sending IPC messages nobody reads is read on (up to 64 MiB
 // queued), so Wait returns once it exits.
+//
+// If something else in this process takes the child's status first (a
+// wait4 or waitid of its own for any child, or SIGCHLD set to SIG_IGN, on
+// which the kernel reaps every child itself; os/signal's Reset does not
+// undo signal.Ignore(syscall.SIGCHLD)), the status is lost: Wait returns
+// an error matching syscall.ECHILD that is not an *[ExitError], ExitCode
+// is -1, ExitStatus reports code -1 and no signal, and EventExit and
+// EventClose come with code -1.
 func (p *Process) Wait() error {
 	p.sh.events.markWaited()
 	if p.reaper.Load() == reapWatching && takeWaitSlot() {
