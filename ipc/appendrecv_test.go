@@ -5,13 +5,17 @@ package ipc
 import (
 	"errors"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/spawnkit/spawnkit/internal/testkit"
 )
 
 // TestAppendRecv: AppendRecv appends each message to dst, in the storage
@@ -147,4 +151,100 @@ func TestAppendRecvAllocatesNothingForUserCmdMessages(t *testing.T) {
 		}
 	})
 	assert.Zero(t, allocs, "allocations per round of %d messages", len(user))
+}
+
+// TestAppendRecvErrorsLeaveDst: every way a receive fails leaves dst as
+// it was, contents and spare capacity alike: a deadline (after which the
+// message that was partly received arrives whole), a size over the limit,
+// a peer gone in the middle of a line, and Close while AppendRecv waits.
+// Messages from Recv and AppendRecv mixed on one channel come in order,
+// and a message from Recv is never overwritten by a later AppendRecv.
+func TestAppendRecvErrorsLeaveDst(t *testing.T) {
+	dst := func() Message {
+		m := make(Message, 0, 64<<10)
+		m = append(m, "kept"...)
+		return m[:cap(m)][:len(m)]
+	}
+	unchanged := func(t *testing.T, got, want Message) {
+		t.Helper()
+		require.Equal(t, "kept", got.String())
+		require.Same(t, &want[0], &got[0])
+		require.Equal(t, cap(want), cap(got))
+		for i, b := range got[len(got):cap(got)] {
+			if b != 0 {
+				t.Fatalf("dst's spare capacity written at %d", i)
+			}
+		}
+	}
+
+	t.Run("deadline then mixed", func(t *testing.T) {
+		ch, raw := rawPair(t, nil)
+		d := dst()
+		_, err := raw.Write([]byte(`{"half":`))
+		require.NoError(t, err)
+		require.NoError(t, ch.SetReadDeadline(time.Now().Add(20*time.Millisecond)))
+		m, err := ch.AppendRecv(d)
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+		unchanged(t, m, d)
+		require.NoError(t, ch.SetReadDeadline(time.Time{}))
+		_, err = raw.Write([]byte("1}\n[2]\n\"three\"\n4\n"))
+		require.NoError(t, err)
+		m, err = ch.AppendRecv(d)
+		require.NoError(t, err)
+		require.Equal(t, `kept{"half":1}`, m.String())
+		r, err := ch.Recv()
+		require.NoError(t, err)
+		m, err = ch.AppendRecv(m[:0])
+		require.NoError(t, err)
+		require.Equal(t, `"three"`, m.String())
+		r2, err := ch.Recv()
+		require.NoError(t, err)
+		require.Equal(t, "[2] 4", r.String()+" "+r2.String())
+	})
+
+	t.Run("too large", func(t *testing.T) {
+		ch, raw := rawPair(t, &Options{MaxMessageSize: 100})
+		d := dst()
+		go raw.Write([]byte(`"` + strings.Repeat("x", 200) + `"` + "\n"))
+		m, err := ch.AppendRecv(d)
+		require.ErrorIs(t, err, ErrTooLarge)
+		unchanged(t, m, d)
+		m, err = ch.AppendRecv(d)
+		require.Error(t, err, "the error repeats")
+		unchanged(t, m, d)
+	})
+
+	t.Run("peer gone mid-line", func(t *testing.T) {
+		ch, raw := rawPair(t, nil)
+		d := dst()
+		_, err := raw.Write([]byte("[1]\n{\"cut\":"))
+		require.NoError(t, err)
+		require.NoError(t, raw.Close())
+		m, err := ch.AppendRecv(d)
+		require.NoError(t, err)
+		require.Equal(t, "kept[1]", m.String())
+		d = dst() // the message above is in d's spare capacity
+		m, err = ch.AppendRecv(d)
+		require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+		unchanged(t, m, d)
+	})
+
+	t.Run("Close while waiting", func(t *testing.T) {
+		ch, _ := rawPair(t, nil)
+		d := dst()
+		type result struct {
+			m   Message
+			err error
+		}
+		got := make(chan result, 1)
+		go func() {
+			m, err := ch.AppendRecv(d)
+			got <- result{m, err}
+		}()
+		time.Sleep(10 * time.Millisecond) // most often it waits by then; either way it must fail
+		require.NoError(t, ch.Close())
+		r := testkit.RecvOrFail(t, got, time.Minute, "AppendRecv still blocked a minute after Close")
+		require.ErrorIs(t, r.err, net.ErrClosed)
+		unchanged(t, r.m, d)
+	})
 }
