@@ -234,3 +234,39 @@ func TestNodeParentHandles(t *testing.T) {
 		assert.NoError(t, err, "run %d", run)
 	}
 }
+
+// TestNodeChildHandlesAppendRecv: sockets a Node net.Server passes to Go
+// come through AppendRecv as their message appended to dst (Node's
+// NODE_HANDLE envelope is acknowledged and not delivered, so Node's
+// queue behind each handle moves on), each socket is closed, and Node's
+// getConnections and server.close() then hear that none is open.
+func TestNodeChildHandlesAppendRecv(t *testing.T) {
+	nc := startNode(t, handlesChild)
+	require.NoError(t, nc.ch.Send(map[string]string{"op": "serveToGo"}))
+	port := int(decodeMap(t, nc.recv(t))["port"].(float64))
+	const n = 5
+	for range n {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		require.NoError(t, err)
+		defer c.Close()
+	}
+	m := append(make(Message, 0, 256), "prefix:"...)
+	for range n {
+		var err error
+		m, err = nc.ch.AppendRecv(m[:len("prefix:")])
+		require.NoError(t, err, "stderr: %s", nc.stderr)
+		assert.Equal(t, `prefix:{"op":"conn"}`, m.String())
+	}
+	require.NoError(t, nc.ch.Send(map[string]string{"op": "count"}))
+	m, err := nc.ch.AppendRecv(m[:0])
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"count": 0.0}, decodeMap(t, m), "AppendRecv left a socket open")
+	require.NoError(t, nc.ch.Send(map[string]string{"op": "closeServer"}))
+	m, err = nc.ch.AppendRecv(m[:0])
+	require.NoError(t, err)
+	ms := decodeMap(t, m)["closedMs"]
+	require.NotNil(t, ms, "%s", m)
+	assert.Less(t, ms.(float64), 5000.0, "server.close() got NODE_SOCKET_ALL_CLOSED")
+	require.NoError(t, nc.ch.Close())
+	assert.Equal(t, 42, nc.wait(t))
+}
