@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -277,4 +278,46 @@ func TestStressWaitAfterKillSignalAndUnref(t *testing.T) {
 	}
 	testkit.WaitOrFail(t, &wg, time.Minute, "Waits of %d killed children", n)
 	waitGone(t, marker)
+}
+
+// TestStressForkChildrenWaitedAtOnce: forked children (this test binary,
+// with an IPC channel) in flight, each with 0 to 3 goroutines in Wait at
+// once and its Events read or not: every Wait returns nil, every child
+// read has its 4 messages in order, its disconnect and one exit between
+// spawn and close, and nothing is left
+// (24 by default, 240 with SPAWNKIT_STRESS=1).
+func TestStressForkChildrenWaitedAtOnce(t *testing.T) {
+	testkit.NoLeaks(t)
+	n := testkit.Iterations(24, 10)
+	var wg sync.WaitGroup
+	for i := range n {
+		p, err := childproc.Fork(context.Background(), "count", []string{"x"}, &silent)
+		if err != nil {
+			t.Fatalf("fork %d: %v", i, err)
+		}
+		for range i % 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := p.Wait(); err != nil {
+					t.Errorf("child %d: %v", i, err)
+				}
+			}()
+		}
+		if i%2 == 0 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// Exit may come anywhere between spawn and close
+				// (Node's order); the rest is fixed.
+				got := kinds(collect(t, p))
+				rest := slices.DeleteFunc(slices.Clone(got), func(k string) bool { return k == "exit(code=0)" })
+				want := `[spawn message({"counter":1}) message({"counter":2}) message({"counter":3}) message(["x"]) disconnect close(code=0)]`
+				if fmt.Sprint(rest) != want || len(got) != len(rest)+1 || got[len(got)-1] != "close(code=0)" {
+					t.Errorf("child %d: events %v", i, got)
+				}
+			}()
+		}
+	}
+	testkit.WaitOrFail(t, &wg, time.Minute, "Waits and event readers of %d forked children", n)
 }
