@@ -31,9 +31,11 @@ const (
 
 // outgoing is a message waiting to be written.
 type outgoing struct {
-	line  []byte // the message with its newline
-	fd    int    // a close-on-exec duplicate of the handle, or -1
-	tries int    // retransmissions so far
+	line    []byte // the message with its newline
+	fd      int    // a close-on-exec duplicate of the handle, or -1
+	tries   int    // retransmissions so far
+	written bool   // the handle in flight is on the wire
+	early   int8   // an answer that came before it was: 1 ACK, -1 NACK
 }
 
 // busy reports whether a message sent now must wait in the queue. c.smu
@@ -121,6 +123,11 @@ func (c *Channel) sendHandle(line []byte, fd int) error {
 	c.wmu.Lock()
 	err := c.writeMsgLocked(o.line, fd)
 	c.wmu.Unlock()
+	if err == nil {
+		c.smu.Lock()
+		c.handleWritten(o)
+		c.smu.Unlock()
+	}
 	if err != nil {
 		// Not sent: nothing to wait for.
 		c.smu.Lock()
@@ -150,10 +157,42 @@ func (c *Channel) acknowledged(ack bool) {
 	if o == nil {
 		return
 	}
+	if !o.written {
+		// An answer to a handle not yet on the wire (a broken or hostile
+		// peer): it counts once the handle is written. Until then the
+		// descriptor stays open, or its number could be reused by a file
+		// opened meanwhile and that file sent instead.
+		if o.early == 0 {
+			o.early = -1
+			if ack {
+				o.early = 1
+			}
+		}
+		return
+	}
+	c.answered(o, ack)
+}
+
+// handleWritten records that o, the handle in flight, is on the wire, and
+// acts on an answer that came before. c.smu must be held.
+func (c *Channel) handleWritten(o *outgoing) {
+	if c.inflight != o {
+		return // dropped meanwhile (Close)
+	}
+	o.written = true
+	if o.early != 0 {
+		c.answered(o, o.early > 0)
+	}
+}
+
+// answered acts on the answer to o, the handle in flight, once written.
+// c.smu must be held.
+func (c *Channel) answered(o *outgoing, ack bool) {
 	c.inflight = nil
 	if !ack {
 		if o.tries++; o.tries <= maxRetransmissions {
 			// Retransmitted first, then the rest waits for its answer.
+			o.written, o.early = false, 0
 			c.queue = append([]outgoing{*o}, c.queue...)
 			c.queued += len(o.line)
 			c.queuedFDs++
@@ -210,6 +249,8 @@ func (c *Channel) flush() {
 		if err != nil {
 			c.sendErr = c.writeErr(err)
 			c.dropQueue()
+		} else if o.fd >= 0 {
+			c.handleWritten(&o)
 		}
 	}
 	c.flushing = false
