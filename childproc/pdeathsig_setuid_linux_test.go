@@ -79,7 +79,7 @@ func TestParentDeathSignalClearedBySetuidExec(t *testing.T) {
 	require.NoError(t, os.WriteFile(setuid, b, 0o755))
 	require.NoError(t, os.Chmod(setuid, 0o755|os.ModeSetuid))
 
-	marker := strayMarker(t)
+	marker := uniqueSleep()
 	name, args, opts := helper(t, "attached-as-nobody", marker, plain, setuid)
 	opts.Stderr = childproc.Ignore
 	p, err := childproc.Spawn(context.Background(), name, args, opts)
@@ -91,6 +91,16 @@ func TestParentDeathSignalClearedBySetuidExec(t *testing.T) {
 	require.Len(t, fields, 2, "helper printed %q", line[:n])
 	plainPid, _ := strconv.Atoi(fields[0])
 	setuidPid, _ := strconv.Atoi(fields[1])
+	t.Logf("plain %d, set-user-ID %d", plainPid, setuidPid)
+	t.Cleanup(func() {
+		// Named plain-sleep and setuid-sleep, strayMarker's search for
+		// `sleep MARKER` misses them: the survivor is killed here.
+		for _, pid := range []int{plainPid, setuidPid} {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		require.Eventually(t, func() bool { return !testkit.Alive(plainPid) && !testkit.Alive(setuidPid) },
+			goneWithin, 10*time.Millisecond, "the sleeps outlived SIGKILL")
+	})
 	var status []byte
 	require.Eventually(t, func() bool {
 		status, _ = os.ReadFile("/proc/" + fields[1] + "/status")
