@@ -113,6 +113,13 @@ func BenchmarkThroughput64KiBAppendRecv(b *testing.B) {
 	benchThroughputRecv(b, Message(`"`+strings.Repeat("x", 64<<10-2)+`"`), true)
 }
 
+// BenchmarkThroughput32KiBAppendRecv: one-way raw messages of rawLimit
+// bytes, the largest that Send copies next to their newline, the receiver
+// on AppendRecv.
+func BenchmarkThroughput32KiBAppendRecv(b *testing.B) {
+	benchThroughputRecv(b, Message(`"`+strings.Repeat("x", rawLimit-2)+`"`), true)
+}
+
 // BenchmarkThroughputSmall: one-way raw small objects.
 func BenchmarkThroughputSmall(b *testing.B) {
 	benchThroughput(b, Message(`{"cmd":"tick","n":12345,"ok":true}`))

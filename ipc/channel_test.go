@@ -115,6 +115,54 @@ func TestSendErrors(t *testing.T) {
 	assert.ErrorIs(t, a.Send(Message(`"`+strings.Repeat("x", 20)+`"`)), ErrTooLarge)
 }
 
+// TestSendRawNewline: on either side of rawLimit (where a raw message stops
+// being copied next to its newline), a one-line raw message arrives as it
+// is, one spanning lines arrives compacted as one message, and one spanning
+// lines that is not valid JSON (a newline inside a string, say) is refused
+// without anything being written.
+func TestSendRawNewline(t *testing.T) {
+	a, b := pair(t, nil)
+	sizes := []int{100, rawLimit - 1, rawLimit, rawLimit + 1, 64 << 10}
+	pad := func(n, overhead int) string { return strings.Repeat("x", n-overhead) }
+	type step struct {
+		send Message
+		want string // "" when Send must fail
+	}
+	var steps []step
+	for _, n := range sizes {
+		one := `{"s":"` + pad(n, 8) + `"}`
+		multi := "{\"s\":\n\"" + pad(n, 10) + "\"\n}"
+		steps = append(steps,
+			step{Message(one), one},
+			step{Message(multi), `{"s":"` + pad(n, 10) + `"}`},
+			step{Message(`"` + pad(n, 3) + "\n" + `"`), ""},
+			step{Message(`{"s":"` + pad(n, 8) + "\"\n"), ""},
+		)
+	}
+	errs := make(chan error, len(steps))
+	go func() {
+		for _, s := range steps {
+			errs <- a.Send(s.send)
+		}
+	}()
+	for i, s := range steps {
+		err := <-errs
+		if s.want == "" {
+			require.Error(t, err, "step %d (%d bytes): a raw message spanning lines that is not JSON", i, len(s.send))
+			continue
+		}
+		require.NoError(t, err, "step %d", i)
+		m, err := b.Recv()
+		require.NoError(t, err)
+		require.Equal(t, s.want, string(m), "step %d (%d bytes)", i, len(s.send))
+	}
+	// Nothing of the refused messages reached the peer.
+	require.NoError(t, a.Send(Message(`"end"`)))
+	m, err := b.Recv()
+	require.NoError(t, err)
+	assert.Equal(t, `"end"`, string(m))
+}
+
 func TestMessageMarshal(t *testing.T) {
 	b, err := json.Marshal(struct {
 		A Message `json:"a"`
