@@ -164,6 +164,27 @@ func BenchmarkValidate64KiB(b *testing.B) {
 	}
 }
 
+// BenchmarkValidateText64KiB: the check on a 64 KiB string of text lines,
+// two escapes in each 60 bytes.
+func BenchmarkValidateText64KiB(b *testing.B) {
+	benchValidate(b, []byte(`{"text":"`+strings.Repeat(`Lorem ipsum dolor sit amet, \"consectetur\" adipiscing elit\n`, 64<<10/64)+`"}`))
+}
+
+// BenchmarkValidateSmall: the check on a small object (short strings).
+func BenchmarkValidateSmall(b *testing.B) {
+	benchValidate(b, []byte(`{"cmd":"tick","n":12345,"ok":true,"name":"worker-3"}`))
+}
+
+func benchValidate(b *testing.B, line []byte) {
+	var v validator
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		if at, msg := v.check(line); at >= 0 {
+			b.Fatal(msg)
+		}
+	}
+}
+
 // BenchmarkValidatePlain64KiB: the check on a 64 KiB string without escapes.
 func BenchmarkValidatePlain64KiB(b *testing.B) {
 	line := []byte(`"` + strings.Repeat("x", 64<<10-2) + `"`)
