@@ -253,36 +253,66 @@ func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
-// scanString scans the string starting with the quote at b[i]. The bulk of
-// the work is done by bytes.IndexByte (for the closing quote and for
-// backslashes) and an eight-bytes-at-a-time check for control characters;
-// every byte is visited a bounded number of times however the escapes are
-// placed.
+// strSpecial marks the bytes that end a run of plain string content: the
+// quote, the backslash and the control characters.
+var strSpecial = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+// shortRun is how many bytes of a string scanString looks at one by one
+// before it hands the rest of the run to the bulk scans: short strings and
+// the short runs between close escapes cost no call, long runs no more
+// than shortRun extra steps.
+const shortRun = 32
+
+// scanString scans the string starting with the quote at b[i]. A run of
+// plain content longer than shortRun is scanned by bytes.IndexByte (for
+// the closing quote and for backslashes) and an eight-bytes-at-a-time
+// check for control characters; every byte is visited a bounded number of
+// times however the escapes are placed (the position of the next quote is
+// kept across escapes).
 func scanString(b []byte, i int) (int, string) {
 	j := i + 1
-	q := -1 // position of the next '"' at or after j, once known
+	q := -1 // position of the next '"' at or after j (len(b) if none), once known
 	for {
-		if q < j {
-			k := bytes.IndexByte(b[j:], '"')
-			if k < 0 {
-				return scanUnterminated(b, j)
+		k, end := j, min(len(b), j+shortRun)
+		for k < end && !strSpecial[b[k]] {
+			k++
+		}
+		if k == end && end < len(b) {
+			if q < k {
+				q = len(b)
+				if n := bytes.IndexByte(b[k:], '"'); n >= 0 {
+					q = k + n
+				}
 			}
-			q = j + k
+			seg := b[k:q]
+			if bs := bytes.IndexByte(seg, '\\'); bs >= 0 {
+				seg = seg[:bs]
+			}
+			if n := controlIndex(seg); n >= 0 {
+				k += n
+			} else {
+				k += len(seg)
+			}
 		}
-		seg := b[j:q]
-		bs := bytes.IndexByte(seg, '\\')
-		if bs >= 0 {
-			seg = seg[:bs]
+		if k >= len(b) {
+			return len(b), errEOF
 		}
-		if k := controlIndex(seg); k >= 0 {
-			return j + k, "invalid character " + quoteChar(b[j+k]) + " in string literal"
-		}
-		if bs < 0 {
-			return q + 1, ""
-		}
-		var msg string
-		if j, msg = scanEscape(b, j+bs); msg != "" {
-			return j, msg
+		switch c := b[k]; c {
+		case '"':
+			return k + 1, ""
+		case '\\':
+			var msg string
+			if j, msg = scanEscape(b, k); msg != "" {
+				return j, msg
+			}
+		default:
+			return k, "invalid character " + quoteChar(c) + " in string literal"
 		}
 	}
 }
@@ -307,24 +337,6 @@ func scanEscape(b []byte, j int) (int, string) {
 		return j + 6, ""
 	}
 	return j + 1, "invalid character " + quoteChar(b[j+1]) + " in string escape code"
-}
-
-// scanUnterminated finds the error in a string with no closing quote.
-func scanUnterminated(b []byte, j int) (int, string) {
-	for j < len(b) {
-		switch c := b[j]; {
-		case c == '\\':
-			var msg string
-			if j, msg = scanEscape(b, j); msg != "" {
-				return j, msg
-			}
-		case c < 0x20:
-			return j, "invalid character " + quoteChar(c) + " in string literal"
-		default:
-			j++
-		}
-	}
-	return j, errEOF
 }
 
 func scanLiteral(b []byte, i int, lit string) (int, string) {
