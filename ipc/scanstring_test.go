@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// scanStringOld is scanString as it was before its short-run loop (commit
-// 0250ba4): three passes over every run (bytes.IndexByte for the quote, for
+// scanStringOld is scanString as it was before it looked at short runs one
+// byte at a time: three passes over every run (bytes.IndexByte for the quote, for
 // the backslash, then controlIndex). It is the oracle of FuzzScanString and
 // TestScanStringMatchesOld, and the "old" of BenchmarkScanString.
 func scanStringOld(b []byte, i int) (int, string) {
