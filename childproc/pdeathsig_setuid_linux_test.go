@@ -94,11 +94,21 @@ func TestParentDeathSignalClearedBySetuidExec(t *testing.T) {
 	t.Logf("plain %d, set-user-ID %d", plainPid, setuidPid)
 	t.Cleanup(func() {
 		// Named plain-sleep and setuid-sleep, strayMarker's search for
-		// `sleep MARKER` misses them: the survivor is killed here.
-		for _, pid := range []int{plainPid, setuidPid} {
+		// `sleep MARKER` misses them: every process running a program
+		// of dir is killed here.
+		inDir := func() (pids []int) {
+			for _, p := range testkit.All() {
+				cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(p.Pid) + "/cmdline")
+				if !p.Zombie() && strings.HasPrefix(string(cmdline), dir+"/") {
+					pids = append(pids, p.Pid)
+				}
+			}
+			return pids
+		}
+		for _, pid := range inDir() {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
-		require.Eventually(t, func() bool { return !testkit.Alive(plainPid) && !testkit.Alive(setuidPid) },
+		require.Eventually(t, func() bool { return len(inDir()) == 0 },
 			goneWithin, 10*time.Millisecond, "the sleeps outlived SIGKILL")
 	})
 	var status []byte
