@@ -13,8 +13,9 @@ func (p *Process) startReaper() {
 // exitWatcher is empty: other systems have no pidfd to watch.
 type exitWatcher struct{}
 
-// unwatch does nothing: startReaper never lets a Wait caller reap here.
-func (p *Process) unwatch() {}
+// unwatch only clears p.watcher, which nothing sets here: startReaper
+// never lets a Wait caller reap.
+func (p *Process) unwatch() { p.watcher = exitWatcher{} }
 
 // takeWaitSlot reports false: the reap goroutine is the only reaper here.
 func takeWaitSlot() bool { return false }
