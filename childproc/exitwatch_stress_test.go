@@ -76,6 +76,7 @@ func TestStressSpawnWaitLeavesNothing(t *testing.T) {
 // nobody in Wait, cost no thread each; once they are signalled they are
 // all reaped, with their events in order.
 func TestStressChildrenInFlightCostNoThread(t *testing.T) {
+	skipUnlessLinux(t, "running children cost no thread (one exit watcher reads their pidfds)")
 	testkit.NoLeaks(t)
 	marker := strayMarker(t)
 	threads := testkit.Threads(t)
