@@ -40,10 +40,14 @@ import (
 var pollWindow = time.Millisecond
 
 // maxPollers bounds the threads blocked in recvmsg at once, process-wide:
-// GOMAXPROCS. With more channels busy than that, threads woken one by one
-// cost more than the netpoller, which wakes one thread for many sockets
-// (bench/RESULTS.md: 100 channels at once, 3.7 times slower unbounded).
-func maxPollers() int32 { return int32(runtime.GOMAXPROCS(0)) }
+// GOMAXPROCS−1, so that blocked readers never hold every P (a thread in a
+// syscall keeps its P until sysmon takes it back, up to 10 ms later: at
+// GOMAXPROCS=1 a request/reply within one process was ~6 times slower,
+// bench/RESULTS.md), and none at GOMAXPROCS=1. With more channels busy
+// than that, threads woken one by one cost more than the netpoller, which
+// wakes one thread for many sockets (bench/RESULTS.md: 100 channels at
+// once, 3.7 times slower unbounded).
+func maxPollers() int32 { return int32(runtime.GOMAXPROCS(0)) - 1 }
 
 // pollers counts the readers blocked in recvmsg; it never exceeds
 // maxPollers, not even for a moment.

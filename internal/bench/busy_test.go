@@ -15,7 +15,7 @@ import (
 // this process, and one goroutine per channel sends and waits for the echo
 // until b.N round trips are done in all. It reports the process's threads
 // at the end (Go keeps the threads it started, so this is the peak): the
-// cost of the readers that block in recvmsg on Linux (at most GOMAXPROCS
+// cost of the readers that block in recvmsg on Linux (at most GOMAXPROCS−1
 // at once; see ipc/wait_linux.go), against the netpoller's one thread for
 // many sockets. ns/op is per round trip, all channels together.
 func BenchmarkChannelRoundTripBusy(b *testing.B) {
