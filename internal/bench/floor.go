@@ -215,26 +215,12 @@ func (fl *Floor) Close() error {
 
 func forkRTTFloorRaw(ctx context.Context, sz Size) (Raw, error) {
 	fl, err := StartFloor(ctx)
-	if err != nil {
-		return Raw{}, err
-	}
-	r, err := timed(sz.N, 0, func() error { return fl.RawRoundTrips(min(1000, sz.N)) }, func() error { return fl.RawRoundTrips(sz.N) })
-	if cerr := fl.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	return r, err
+	return closeAfter(fl, err, func(fl *Floor) (Raw, error) { return timedWithWarmUp(sz, fl.RawRoundTrips) })
 }
 
 func forkRTTFloor(ctx context.Context, sz Size) (Raw, error) {
 	fl, err := StartFloor(ctx)
-	if err != nil {
-		return Raw{}, err
-	}
-	r, err := timed(sz.N, 0, func() error { return fl.RoundTrips(min(1000, sz.N)) }, func() error { return fl.RoundTrips(sz.N) })
-	if cerr := fl.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	return r, err
+	return closeAfter(fl, err, func(fl *Floor) (Raw, error) { return timedWithWarmUp(sz, fl.RoundTrips) })
 }
 
 // FloorHop is the floor with one goroutine hop: a goroutine of its own
@@ -352,12 +338,5 @@ func forkRTTFloorHopBlock(ctx context.Context, sz Size) (Raw, error) {
 
 func forkRTTHop(ctx context.Context, sz Size, poll bool) (Raw, error) {
 	h, err := startFloorHop(ctx, poll)
-	if err != nil {
-		return Raw{}, err
-	}
-	r, err := timed(sz.N, 0, func() error { return h.RoundTrips(min(1000, sz.N)) }, func() error { return h.RoundTrips(sz.N) })
-	if cerr := h.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	return r, err
+	return closeAfter(h, err, func(h *FloorHop) (Raw, error) { return timedWithWarmUp(sz, h.RoundTrips) })
 }

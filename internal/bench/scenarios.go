@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"io"
 	"runtime"
 	"sort"
 	"strconv"
@@ -221,19 +222,32 @@ func RunOps(ctx context.Context, sz Size, vs []*Variant) (map[string]Raw, error)
 // withPeer forks a peer in role, runs fn on it, and closes it.
 func withPeer(ctx context.Context, role string, args []string, fn func(*Peer) (Raw, error)) (Raw, error) {
 	pe, err := StartPeer(ctx, role, args...)
+	return closeAfter(pe, err, fn)
+}
+
+// closeAfter runs fn on c, which a start function returned with err, then
+// closes c: the error of Close counts when fn had none. When err is not
+// nil it returns err and touches nothing.
+func closeAfter[C io.Closer](c C, err error, fn func(C) (Raw, error)) (Raw, error) {
 	if err != nil {
 		return Raw{}, err
 	}
-	r, err := fn(pe)
-	if cerr := pe.Close(); err == nil && cerr != nil {
+	r, err := fn(c)
+	if cerr := c.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
 	return r, err
 }
 
+// timedWithWarmUp times ops(sz.N) (sz.N operations: round trips, sends),
+// after an untimed ops(min(1000, sz.N)) as a warm-up.
+func timedWithWarmUp(sz Size, ops func(n int) error) (Raw, error) {
+	return timed(sz.N, 0, func() error { return ops(min(1000, sz.N)) }, func() error { return ops(sz.N) })
+}
+
 func forkRTT(ctx context.Context, sz Size) (Raw, error) {
 	return withPeer(ctx, RoleEcho, nil, func(pe *Peer) (Raw, error) {
-		return timed(sz.N, 0, func() error { return pe.RoundTrips(min(1000, sz.N)) }, func() error { return pe.RoundTrips(sz.N) })
+		return timedWithWarmUp(sz, pe.RoundTrips)
 	})
 }
 
@@ -241,14 +255,7 @@ func forkRTT(ctx context.Context, sz Size) (Raw, error) {
 // (Options.IPCRecv) instead of from Events.
 func forkRTTRecv(ctx context.Context, sz Size) (Raw, error) {
 	pe, err := StartPeerRecv(ctx, RoleEcho)
-	if err != nil {
-		return Raw{}, err
-	}
-	r, err := timed(sz.N, 0, func() error { return pe.RoundTrips(min(1000, sz.N)) }, func() error { return pe.RoundTrips(sz.N) })
-	if cerr := pe.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	return r, err
+	return closeAfter(pe, err, func(pe *Peer) (Raw, error) { return timedWithWarmUp(sz, pe.RoundTrips) })
 }
 
 // forkRTTOneProc is forkRTT with GOMAXPROCS=1 in the parent and the child:
@@ -262,12 +269,12 @@ func forkRTTOneProc(ctx context.Context, sz Size) (Raw, error) {
 		return Raw{}, err
 	}
 	defer pe.Close()
-	return timed(sz.N, 0, func() error { return pe.RoundTrips(min(1000, sz.N)) }, func() error { return pe.RoundTrips(sz.N) })
+	return timedWithWarmUp(sz, pe.RoundTrips)
 }
 
 func ipcSend(ctx context.Context, sz Size) (Raw, error) {
 	return withPeer(ctx, RoleSink, nil, func(pe *Peer) (Raw, error) {
-		return timed(sz.N, 0, func() error { return pe.SendSmall(min(1000, sz.N)) }, func() error { return pe.SendSmall(sz.N) })
+		return timedWithWarmUp(sz, pe.SendSmall)
 	})
 }
 
@@ -321,19 +328,15 @@ func ipcEchoNode(ctx context.Context, sz Size) (Raw, error) {
 
 func withNodePeer(ctx context.Context, mode string, sz Size, run func(pe *Peer, n int, msg ipc.Message) (int, error)) (Raw, error) {
 	pe, err := StartNodePeer(ctx, mode)
-	if err != nil {
-		return Raw{}, err
-	}
-	msg := Payload(int(sz.Bytes))
-	var total int
-	r, err := timed(sz.N, 0,
-		func() error { _, err := run(pe, min(16, sz.N), msg); return err },
-		func() (err error) { total, err = run(pe, sz.N, msg); return err })
-	r.Bytes = int64(total)
-	if cerr := pe.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	return r, err
+	return closeAfter(pe, err, func(pe *Peer) (Raw, error) {
+		msg := Payload(int(sz.Bytes))
+		var total int
+		r, err := timed(sz.N, 0,
+			func() error { _, err := run(pe, min(16, sz.N), msg); return err },
+			func() (err error) { total, err = run(pe, sz.N, msg); return err })
+		r.Bytes = int64(total)
+		return r, err
+	})
 }
 
 func bytesVariant(fn func(ctx context.Context, size int64) error) func(context.Context, Size) (Raw, error) {
