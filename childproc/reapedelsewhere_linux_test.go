@@ -89,7 +89,7 @@ func TestWaitWhenAStrayWaitReapedTheChild(t *testing.T) {
 			r.pid, r.err = syscall.Wait4(p.Pid, &r.ws, 0, nil)
 			stray <- r
 		}()
-		require.Eventually(t, func() bool { return threadsInWait4(t) > 0 }, goneWithin, 5*time.Millisecond)
+		require.Eventually(t, func() bool { return threadsInSyscall(t, unix.SYS_WAIT4) > 0 }, goneWithin, 5*time.Millisecond)
 		p.Stdin.Close()
 		err = p.Wait()
 		r := testkit.RecvOrFail(t, stray, goneWithin, "the stray wait4 did not return")
@@ -106,8 +106,9 @@ func TestWaitWhenAStrayWaitReapedTheChild(t *testing.T) {
 	assert.NotZero(t, stolen, "the stray wait4 never took the status first")
 }
 
-// threadsInWait4 counts the threads of this process blocked in wait4.
-func threadsInWait4(t *testing.T) int {
+// threadsInSyscall counts the threads of this process blocked in system
+// call nr (their /proc/self/task/*/syscall).
+func threadsInSyscall(t *testing.T, nr int) int {
 	t.Helper()
 	tasks, err := os.ReadDir("/proc/self/task")
 	require.NoError(t, err)
@@ -117,7 +118,7 @@ func threadsInWait4(t *testing.T) int {
 		if err != nil {
 			continue // the thread ended
 		}
-		if nr, _, _ := strings.Cut(string(b), " "); nr == strconv.Itoa(unix.SYS_WAIT4) {
+		if got, _, _ := strings.Cut(string(b), " "); got == strconv.Itoa(nr) {
 			n++
 		}
 	}

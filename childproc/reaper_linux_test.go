@@ -4,9 +4,7 @@ package childproc_test
 
 import (
 	"context"
-	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -19,24 +17,6 @@ import (
 	"github.com/spawnkit/spawnkit/childproc"
 	"github.com/spawnkit/spawnkit/internal/testkit"
 )
-
-// threadsInWaitid counts the threads of this process blocked in waitid.
-func threadsInWaitid(t *testing.T) int {
-	t.Helper()
-	tasks, err := os.ReadDir("/proc/self/task")
-	require.NoError(t, err)
-	n := 0
-	for _, task := range tasks {
-		b, err := os.ReadFile("/proc/self/task/" + task.Name() + "/syscall")
-		if err != nil {
-			continue // the thread ended
-		}
-		if nr, _, _ := strings.Cut(string(b), " "); nr == strconv.Itoa(unix.SYS_WAITID) {
-			n++
-		}
-	}
-	return n
-}
 
 // TestRunningChildrenBlockNoThread: while children run and nobody waits
 // for them, no thread is blocked waiting for their exit (one exit watcher
@@ -55,7 +35,7 @@ func TestRunningChildrenBlockNoThread(t *testing.T) {
 		procs[i] = p
 	}
 	require.Eventually(t, func() bool { return len(pidsRunning(marker)) == n }, goneWithin, 10*time.Millisecond)
-	assert.Zero(t, threadsInWaitid(t), "threads blocked in waitid for %d running children", n)
+	assert.Zero(t, threadsInSyscall(t, unix.SYS_WAITID), "threads blocked in waitid for %d running children", n)
 	for _, p := range procs {
 		require.NoError(t, p.Signal(syscall.SIGTERM))
 	}
