@@ -127,16 +127,23 @@ func startFloor(ctx context.Context, poll bool) (*Floor, error) {
 	return fl, nil
 }
 
+// sendPing encodes the Ping of round trip seq from its struct and writes
+// it, newline included, with one write(2).
+func (fl *Floor) sendPing(seq int) error {
+	fl.buf.Reset()
+	if err := fl.enc.Encode(Ping{Op: "ping", Seq: seq, TS: "2026-11-26T00:00:00Z"}); err != nil {
+		return err
+	}
+	_, err := fl.f.Write(fl.buf.Bytes())
+	return err
+}
+
 // RoundTrips sends n Ping objects, one at a time, each encoded from a
 // struct, and decodes every echoed line into a Ping: Peer.RoundTrips
 // without the library.
 func (fl *Floor) RoundTrips(n int) error {
 	for i := 0; i < n; i++ {
-		fl.buf.Reset()
-		if err := fl.enc.Encode(Ping{Op: "ping", Seq: i, TS: "2026-11-26T00:00:00Z"}); err != nil {
-			return err
-		}
-		if _, err := fl.f.Write(fl.buf.Bytes()); err != nil {
+		if err := fl.sendPing(i); err != nil {
 			return err
 		}
 		line, err := fl.r.ReadSlice('\n')
@@ -298,11 +305,7 @@ func (h *FloorHop) read() {
 func (h *FloorHop) RoundTrips(n int) error {
 	fl := h.fl
 	for i := 0; i < n; i++ {
-		fl.buf.Reset()
-		if err := fl.enc.Encode(Ping{Op: "ping", Seq: i, TS: "2026-11-26T00:00:00Z"}); err != nil {
-			return err
-		}
-		if _, err := fl.f.Write(fl.buf.Bytes()); err != nil {
+		if err := fl.sendPing(i); err != nil {
 			return err
 		}
 		r, ok := <-h.replies
