@@ -42,7 +42,14 @@ func TestEarlyAckNeverSendsAnotherDescriptor(t *testing.T) {
 	}()
 	_, err = raw.Write([]byte(`{"cmd":"NODE_HANDLE_ACK"}` + "\n"))
 	require.NoError(t, err)
-	time.Sleep(100 * time.Millisecond) // the answer is read
+	// The answer is read: kept as early while the handle waits to be
+	// written (or acted on, had the handle been written first).
+	require.Eventually(t, func() bool {
+		ch.smu.Lock()
+		defer ch.smu.Unlock()
+		o := ch.inflight
+		return o == nil || o.written || o.early != 0
+	}, time.Minute, time.Millisecond, "the early answer was never read")
 	// Files opened now take the lowest free numbers: the duplicate's, had
 	// it been closed.
 	for range 8 {
