@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -70,9 +69,10 @@ func BenchmarkSpawnTrueOffMain(b *testing.B) {
 				}
 				return nil
 			})
-			if errors.Is(err, ErrNoMainThread) {
-				b.Skip(err)
-			}
+			// ErrNoMainThread fails too: nothing in this binary holds
+			// the main thread, so OffMainThread reaches it within a few
+			// tries (TestOffMainThread and TestScenariosSmoke fail on it
+			// as well).
 			if err != nil {
 				b.Fatal(err)
 			}
