@@ -110,7 +110,9 @@ func (p *Process) Events() <-chan Event {
 // undo signal.Ignore(syscall.SIGCHLD)), the status is lost: Wait returns
 // an error matching syscall.ECHILD that is not an *[ExitError], ExitCode
 // is -1, ExitStatus reports code -1 and no signal, and EventExit and
-// EventClose come with code -1.
+// EventClose come with code -1, at once, even if another process took the
+// child's pid meanwhile (on Linux the child is watched through a pidfd
+// from its clone, never by pid).
 func (p *Process) Wait() error {
 	p.sh.events.markWaited()
 	if p.reaper.Load() == reapWatching && takeWaitSlot() {
@@ -119,7 +121,7 @@ func (p *Process) Wait() error {
 			// watcher watches it: wait for it on this goroutine, in
 			// waitid, as os/exec does, rather than be woken by another
 			// goroutine once it was reaped (see startReaper).
-			p.unwatch()
+			p.unwatch(false)
 			p.afterExit(p.proc.Wait())
 		}
 		releaseWaitSlot()

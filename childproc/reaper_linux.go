@@ -23,9 +23,14 @@ import (
 // os/exec's Wait does, so that nothing wakes it but the kernel: handing
 // the exit over from another goroutine cost a cross-thread wake-up per
 // Spawn+Wait (bench/RESULTS.md). When the child exits with nobody in Wait,
-// the watcher starts a goroutine that reaps it. Without a pidfd or an
-// epoll set (an old kernel, or no descriptor left: EMFILE), a goroutine
-// blocks in waitid for the child, as on other systems.
+// the watcher starts a goroutine that reaps it. The pidfd comes from the
+// clone that starts the child (CLONE_PIDFD, see clonePidfd), so it is the
+// child's even if something else reaped it and its pid was reused before
+// the watcher got to it: the exit event then comes at once (as for a
+// child reaped elsewhere, see Process.Wait), never that of another
+// process. Without a pidfd or an epoll set (a kernel before 5.3, or no
+// descriptor left: EMFILE), a goroutine blocks in waitid for the child, as
+// on other systems.
 var exitWatch struct {
 	mu     sync.Mutex
 	ep     *os.File            // the epoll set; nil while no watcher runs
@@ -47,15 +52,55 @@ type exitWatcher struct {
 	fd    int // the pidfd
 }
 
+// pidfdWorks reports whether this kernel has pidfds: pidfd_open (Linux
+// 5.3) implies CLONE_PIDFD (5.2). On an older one, clone would ignore the
+// flag and leave no pidfd, which startReaper copes with too.
+var pidfdWorks = sync.OnceValue(func() bool {
+	fd, err := unix.PidfdOpen(os.Getpid(), 0)
+	if err != nil {
+		return false
+	}
+	unix.Close(fd)
+	return true
+})
+
+// noPidfd makes clonePidfd ask for none, as on a kernel without pidfds
+// (for tests of the goroutine reaper).
+var noPidfd atomic.Bool
+
+// clonePidfd asks the clone that will start the child for a pidfd
+// (SysProcAttr.PidFD, CLONE_PIDFD) and returns where it will be: -1 until
+// the child started, and after a start that failed. os.StartProcess keeps
+// a duplicate of it for the os.Process (it asks for one of its own
+// otherwise): the two share one open file description, which matters to
+// epoll (see unwatch). It returns nil when it asked for none.
+func clonePidfd(attr *syscall.SysProcAttr) *int {
+	if noPidfd.Load() || !pidfdWorks() {
+		return nil
+	}
+	fd := -1
+	attr.PidFD = &fd
+	return &fd
+}
+
+// testHookBeforeWatch, when set, is called by startReaper with the child
+// before it is watched (for a test that reaps it elsewhere and reuses its
+// pid meanwhile).
+var testHookBeforeWatch func(*Process)
+
 // startReaper arranges for the child to be reaped whether or not Wait is
-// called: it puts a pidfd of the child in the watcher's epoll set, or,
-// failing that, starts a goroutine that waits for it.
-func (p *Process) startReaper() {
-	if fd, err := unix.PidfdOpen(p.Pid, 0); err == nil {
-		if watchExit(p, fd) {
+// called: it puts pidfd, the child's pidfd from clonePidfd (nil or -1:
+// none), in the watcher's epoll set, or, failing that, closes it and
+// starts a goroutine that waits for the child.
+func (p *Process) startReaper(pidfd *int) {
+	if testHookBeforeWatch != nil {
+		testHookBeforeWatch(p)
+	}
+	if pidfd != nil && *pidfd >= 0 {
+		if watchExit(p, *pidfd) {
 			return
 		}
-		unix.Close(fd)
+		unix.Close(*pidfd)
 	}
 	p.reaper.Store(reapByGoroutine)
 	go p.reap()
@@ -101,13 +146,24 @@ func watchExit(p *Process, fd int) bool {
 }
 
 // unwatch takes p out of the epoll set and closes its pidfd. Only the one
-// who reaps p calls it, once.
-func (p *Process) unwatch() {
-	unix.Close(p.watcher.fd) // which takes it out of the epoll set
+// who reaps p calls it, once; fired says whether the watcher saw the exit.
+//
+// Closing the pidfd alone would not take it out of the set: epoll drops
+// an item once every descriptor of its open file description is closed,
+// and os.Process holds a duplicate until the child was reaped. Left in
+// the set, it would wake the watcher when the child exits, for nothing,
+// so a Wait caller takes it out first (EPOLL_CTL_DEL). After the watcher
+// saw the exit it can stay: one-shot, it reports nothing more, and goes
+// when os.Process closes its duplicate.
+func (p *Process) unwatch(fired bool) {
 	w := &exitWatch
 	w.mu.Lock()
+	if !fired {
+		unix.EpollCtl(w.epfd, unix.EPOLL_CTL_DEL, p.watcher.fd, nil)
+	}
 	delete(w.procs, p.watcher.token)
 	w.mu.Unlock()
+	unix.Close(p.watcher.fd)
 }
 
 // watchExits reads the epoll set ep until, exitLinger after the last child
@@ -155,8 +211,8 @@ func watchExits(ep *os.File, rc syscall.RawConn) {
 			p := w.procs[token]
 			w.mu.Unlock()
 			if p != nil && p.reaper.CompareAndSwap(reapWatching, reapByWatcher) {
-				p.unwatch()
-				go p.reap() // a zombie: waitid returns at once
+				p.unwatch(true)
+				go p.reap() // a zombie (or gone): waitid returns at once
 			}
 		}
 	}

@@ -115,6 +115,7 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 	}
 
 	attr, ownGroup := sysProcAttr(&o, files[0])
+	pidfd := clonePidfd(attr)
 	start := time.Now()
 	p.log.start = start
 	startFn := startProcess
@@ -127,7 +128,7 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 	}
 	s.started()
 	p.started = start
-	p.run(ctx, s, proc, release, ownGroup, o.IPCRecv)
+	p.run(ctx, s, proc, release, pidfd, ownGroup, o.IPCRecv)
 	return p, nil
 }
 
@@ -218,8 +219,9 @@ func startError(err error, path, dir string) error {
 }
 
 // run wires a started child up: its pipes' copies, its channel's reader,
-// its reaper and its watcher of ctx and Timeout; EventSpawn comes first.
-func (p *Process) run(ctx context.Context, s *starter, proc *os.Process, release func(), ownGroup, ipcRecv bool) {
+// its reaper (given the child's pidfd, see clonePidfd) and its watcher of
+// ctx and Timeout; EventSpawn comes first.
+func (p *Process) run(ctx context.Context, s *starter, proc *os.Process, release func(), pidfd *int, ownGroup, ipcRecv bool) {
 	p.Pid = proc.Pid
 	p.proc = proc
 	p.release = release
@@ -245,7 +247,7 @@ func (p *Process) run(ctx context.Context, s *starter, proc *os.Process, release
 		}
 	}
 	runtime.AddCleanup(p, (*shared).abandon, p.sh)
-	p.startReaper()
+	p.startReaper(pidfd)
 	if ctx.Done() != nil || p.timeout > 0 {
 		go p.watch(ctx)
 	}
