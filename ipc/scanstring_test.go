@@ -74,11 +74,12 @@ func compareScanString(t *testing.T, data []byte) {
 }
 
 // scanStringCases are strings whose specials sit on either side of
-// shortRun and of controlIndex's 32-byte blocks.
+// shortRun, of controlIndex's 32-byte blocks and of specialBlocks' 64-byte
+// ones.
 func scanStringCases() [][]byte {
 	var out [][]byte
 	specials := []string{`"`, `\"`, `\\`, `\n`, `\u00e9`, `\u12`, `\x`, "\x00", "\x1f", "\n", `\`, "\xff", "\x7f", " "}
-	for _, n := range []int{0, 1, shortRun - 1, shortRun, shortRun + 1, 31, 32, 33, 40, 64 + 7, 300} {
+	for _, n := range []int{0, 1, shortRun - 1, shortRun, shortRun + 1, 31, 32, 33, 40, 64 + 7, shortRun + 63, shortRun + 64, shortRun + 65, shortRun + 127, shortRun + 128, 300} {
 		pad := strings.Repeat("a", n)
 		for _, s := range specials {
 			for _, tail := range []string{``, `"`, `b"`, pad + `"`, `\` + `"` + pad + `"`, "\x01\"", pad} {

@@ -270,11 +270,13 @@ var strSpecial = func() (t [256]bool) {
 const shortRun = 32
 
 // scanString scans the string starting with the quote at b[i]. A run of
-// plain content longer than shortRun is scanned by bytes.IndexByte (for
-// the closing quote and for backslashes) and an eight-bytes-at-a-time
-// check for control characters; every byte is visited a bounded number of
-// times however the escapes are placed (the position of the next quote is
-// kept across escapes).
+// plain content longer than shortRun is scanned, with AVX2, for all three
+// bytes that end it (quote, backslash, control character) in one pass
+// (specialBlocks); elsewhere by bytes.IndexByte (for the closing quote and
+// for backslashes) and an eight-bytes-at-a-time check for control
+// characters. Either way every byte is visited a bounded number of times
+// however the escapes are placed (the position of the next quote is kept
+// across escapes).
 func scanString(b []byte, i int) (int, string) {
 	j := i + 1
 	q := -1 // position of the next '"' at or after j (len(b) if none), once known
@@ -283,7 +285,14 @@ func scanString(b []byte, i int) (int, string) {
 		for k < end && !strSpecial[b[k]] {
 			k++
 		}
-		if k == end && end < len(b) {
+		if k == end && end < len(b) && haveSpecialBlocks {
+			// One pass for all three (AVX2, special_amd64.s); the
+			// last len%64 bytes one by one.
+			k += specialBlocks(b[k:])
+			for k < len(b) && !strSpecial[b[k]] {
+				k++
+			}
+		} else if k == end && end < len(b) {
 			if q < k {
 				q = len(b)
 				if n := bytes.IndexByte(b[k:], '"'); n >= 0 {
