@@ -24,6 +24,7 @@ const (
 	jumpAbove     = 16 << 20 // grow straight to the limit past this size
 	maxQueuedFDs  = 64       // received descriptors waiting for their message
 	maxFDsPerRead = 64       // ancillary buffer capacity, in descriptors
+	hintAbove     = 16 << 10 // a line this long sets the next read's size
 )
 
 // source is what the frame reader reads from: recvmsg on a socket, or any
@@ -79,6 +80,15 @@ type frameReader struct {
 	err  error // sticky
 	rerr error // error that came with the last bytes read, returned next
 	v    validator
+
+	// hint is the length, newline included, of the last line if it was
+	// longer than hintAbove, else 0. While a line is shorter than hint,
+	// a read asks for no more than what takes it to that length: a
+	// stream of large messages of one size is then read a message at a
+	// time, the buffer is empty after each, and no partial line is ever
+	// moved to its front (fill). A wrong guess costs at most one more
+	// read, or a compaction as without the hint.
+	hint int
 }
 
 func newFrameReader(src source, max int) *frameReader {
@@ -106,6 +116,10 @@ func (fr *frameReader) next() (line []byte, off int64, fd int, err error) {
 			}
 			fr.r = end + 1
 			fr.scan = fr.r
+			fr.hint = 0
+			if end-start >= hintAbove {
+				fr.hint = end + 1 - start
+			}
 			off = fr.base + int64(start)
 			return fr.buf[start:end], off, fr.takeFD(off), nil
 		}
@@ -166,7 +180,11 @@ func (fr *frameReader) fill() error {
 			}
 		}
 	}
-	n, oobn, _, err := fr.src.readMsg(fr.buf[fr.w:], fr.oob)
+	p := fr.buf[fr.w:]
+	if want := fr.hint - (fr.w - fr.r); want > 0 && want < len(p) {
+		p = p[:want]
+	}
+	n, oobn, _, err := fr.src.readMsg(p, fr.oob)
 	if oobn > 0 {
 		fr.queueFDs(fr.oob[:oobn], fr.w, n)
 	}

@@ -138,6 +138,25 @@ func TestSendFileListener(t *testing.T) {
 // receiver reads anything, so that reads coalesce several messages; each
 // descriptor must come back with its own message.
 func TestFDAssociation(t *testing.T) {
+	fdAssociation(t, 300, func(i int) int { return (i * 7919) % 5000 })
+}
+
+// TestFDAssociationLargeMessages: the same with messages of 16 to 70 KiB,
+// runs of equal sizes among them, so that the reader sizes its reads by
+// the last message (frameReader.hint) and guesses right and wrong.
+func TestFDAssociationLargeMessages(t *testing.T) {
+	fdAssociation(t, 120, func(i int) int {
+		if i%7 < 4 {
+			return 40000
+		}
+		return 16<<10 + (i*7919)%(54<<10)
+	})
+}
+
+// fdAssociation sends n messages of padLen(i) bytes of padding, every
+// third with a descriptor, and checks that each descriptor comes out with
+// its own message.
+func fdAssociation(t *testing.T, n int, padLen func(i int) int) {
 	a, b := pair(t, nil)
 	before := openFDs(t)
 	type item struct {
@@ -145,7 +164,6 @@ func TestFDAssociation(t *testing.T) {
 		Ino uint64 `json:"ino"`
 		Pad string `json:"pad"`
 	}
-	const n = 300
 	// The sender runs ahead of the receiver (bounded by the socket
 	// buffer), so reads coalesce several messages.
 	var files []*os.File
@@ -154,7 +172,7 @@ func TestFDAssociation(t *testing.T) {
 	go func() {
 		defer close(done)
 		for i := range n {
-			pad := strings.Repeat("p", (i*7919)%5000)
+			pad := strings.Repeat("p", padLen(i))
 			if i%3 == 1 {
 				r, w, err := os.Pipe()
 				if err != nil {
