@@ -14,8 +14,9 @@ import (
 // json.Valid accepts, and also values nested deeper than encoding/json's
 // limit of 10,000 levels, which Node's JSON.parse reads: nesting costs one
 // bit per level (an eighth of the line's length at most), never a refusal.
-// Strings, which make up the bulk of large messages, are scanned eight
-// bytes at a time.
+// Strings, which make up the bulk of large messages, are scanned 64 bytes
+// at a time with AVX2 on amd64 (special_amd64.s), else by bytes.IndexByte
+// and eight bytes at a time.
 type validator struct {
 	open bitStack // one bit per open container: 1 for an object
 
