@@ -8,8 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // The answers the channel owes the peer (NODE_HANDLE_ACK, NODE_HANDLE_NACK,
@@ -88,31 +86,7 @@ func (a *answerState) start(c *Channel, holding bool) {
 // (MSG_DONTWAIT: on Linux the socket's description is in blocking mode,
 // see wait_linux.go). An error means the peer cannot get the answer (it
 // closed, or the channel did). c.wmu must be held.
-func (c *Channel) tryWrite(b []byte) (int, error) {
-	rc, err := c.conn.SyscallConn()
-	if err != nil {
-		return 0, err
-	}
-	var n int
-	var werr error
-	err = rc.Write(func(fd uintptr) bool {
-		for {
-			n, werr = unix.SendmsgN(int(fd), b, nil, nil, unix.MSG_DONTWAIT)
-			if werr != unix.EINTR {
-				return true
-			}
-		}
-	})
-	switch {
-	case err != nil:
-		return 0, err
-	case werr == unix.EAGAIN:
-		return 0, nil
-	case werr != nil:
-		return 0, werr
-	}
-	return n, nil
-}
+func (c *Channel) tryWrite(b []byte) (int, error) { return c.src.tryWrite(b) }
 
 // writeAnswers writes the queued answers in order, each batch after the
 // writes under way (it waits for c.wmu, unless holding says it has it),

@@ -20,8 +20,7 @@ import (
 // serialized with each other (the usual pattern is one receiving goroutine
 // running alongside any number of senders).
 type Channel struct {
-	conn    *net.UnixConn
-	src     *connSource // reads conn (wait_linux.go, wait_other.go)
+	src     *connSource // the socket (wait_linux.go, wait_other.go)
 	maxSize int
 
 	wmu sync.Mutex // serializes writes so messages never interleave
@@ -67,22 +66,17 @@ func New(f *os.File, opts *Options) (*Channel, error) {
 	if opts != nil && opts.MaxMessageSize < 0 {
 		return nil, fmt.Errorf("ipc: Options.MaxMessageSize is %d: must be >= 0", opts.MaxMessageSize)
 	}
-	// Checked before net.FileConn, which puts the open file description
-	// into non-blocking mode even when it then refuses f.
+	// Checked before net.FileConn (wait_other.go), which puts the open
+	// file description into non-blocking mode even when it then refuses f.
 	if err := checkStreamSocket(f); err != nil {
 		return nil, err
 	}
-	fc, err := net.FileConn(f)
+	src, err := openSource(f)
 	if err != nil {
 		return nil, fmt.Errorf("ipc: %s: %w", f.Name(), err)
 	}
-	uc, ok := fc.(*net.UnixConn)
-	if !ok {
-		fc.Close()
-		return nil, fmt.Errorf("ipc: %s is a %T, not a Unix-domain socket", f.Name(), fc)
-	}
 	f.Close()
-	return newChannel(uc, opts), nil
+	return newChannel(src, opts), nil
 }
 
 // checkStreamSocket reports an error unless f is a Unix-domain stream
@@ -116,14 +110,12 @@ func checkStreamSocket(f *os.File) error {
 	return nil
 }
 
-func newChannel(uc *net.UnixConn, opts *Options) *Channel {
+func newChannel(src *connSource, opts *Options) *Channel {
 	max := DefaultMaxMessageSize
 	if opts != nil && opts.MaxMessageSize != 0 { // New refused a negative one
 		max = opts.MaxMessageSize
 	}
-	src := newConnSource(uc)
 	c := &Channel{
-		conn:    uc,
 		src:     src,
 		maxSize: max,
 		fr:      newFrameReader(src, max),
@@ -162,13 +154,13 @@ func Pair() (parent *Channel, child *os.File, err error) {
 		syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_SNDBUF, pairSendBuffer)
 	}
 	pf := os.NewFile(uintptr(fds[0]), "ipc-parent")
-	fc, err := net.FileConn(pf)
+	src, err := openSource(pf)
 	pf.Close()
 	if err != nil {
 		syscall.Close(fds[1])
 		return nil, nil, fmt.Errorf("ipc: %w", err)
 	}
-	return newChannel(fc.(*net.UnixConn), nil), os.NewFile(uintptr(fds[1]), "ipc-child"), nil
+	return newChannel(src, nil), os.NewFile(uintptr(fds[1]), "ipc-child"), nil
 }
 
 // rawLimit is the size above which a raw message is written with writev

@@ -425,10 +425,8 @@ func TestPairSendBuffer(t *testing.T) {
 	n, err := syscall.GetsockoptInt(int(child.Fd()), syscall.SOL_SOCKET, syscall.SO_SNDBUF)
 	require.NoError(t, err)
 	assert.Equal(t, want, n, "child end")
-	rc, err := a.conn.SyscallConn()
-	require.NoError(t, err)
 	var serr error
-	require.NoError(t, rc.Control(func(fd uintptr) {
+	require.NoError(t, a.src.control(func(fd uintptr) {
 		n, serr = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF)
 	}))
 	require.NoError(t, serr)
@@ -441,9 +439,7 @@ func TestPairCloexec(t *testing.T) {
 	defer a.Close()
 	defer child.Close()
 	assertCloexec(t, int(child.Fd()))
-	rc, err := a.conn.SyscallConn()
-	require.NoError(t, err)
-	rc.Control(func(fd uintptr) { assertCloexec(t, int(fd)) })
+	require.NoError(t, a.src.control(func(fd uintptr) { assertCloexec(t, int(fd)) }))
 }
 
 func assertCloexec(t *testing.T, fd int) {

@@ -3,8 +3,12 @@
 package ipc
 
 import (
+	"fmt"
 	"net"
+	"os"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // connSource reads a Channel's socket through the netpoller. (On Linux a
@@ -40,4 +44,58 @@ func (s *connSource) writeRights(line, oob []byte) error {
 		_, err = s.c.Write(line[n:])
 	}
 	return err
+}
+
+// openSource returns a source on a duplicate of f's socket (net.FileConn);
+// f is left open.
+func openSource(f *os.File) (*connSource, error) {
+	fc, err := net.FileConn(f)
+	if err != nil {
+		return nil, err
+	}
+	uc, ok := fc.(*net.UnixConn)
+	if !ok {
+		fc.Close()
+		return nil, fmt.Errorf("a %T, not a Unix-domain socket", fc)
+	}
+	return newConnSource(uc), nil
+}
+
+// control calls fn with the socket's descriptor, which stays open until fn
+// returns.
+func (s *connSource) control(fn func(fd uintptr)) error {
+	rc, err := s.c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	return rc.Control(fn)
+}
+
+// tryWrite writes as much of b as the socket takes now, without waiting.
+// An error means the peer cannot get the answer (it closed, or the
+// channel did). Channel.wmu is held.
+func (s *connSource) tryWrite(b []byte) (int, error) {
+	rc, err := s.c.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	var werr error
+	err = rc.Write(func(fd uintptr) bool {
+		for {
+			n, werr = unix.SendmsgN(int(fd), b, nil, nil, unix.MSG_DONTWAIT)
+			if werr != unix.EINTR {
+				return true
+			}
+		}
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case werr == unix.EAGAIN:
+		return 0, nil
+	case werr != nil:
+		return 0, werr
+	}
+	return n, nil
 }
