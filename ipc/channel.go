@@ -59,6 +59,13 @@ type Channel struct {
 // be used afterwards. On error f is left untouched and open. opts may be
 // nil (the defaults); a negative Options.MaxMessageSize is an error naming
 // the field.
+//
+// On Linux a Channel holds two descriptors, both close-on-exec: the socket,
+// which it puts into blocking mode and keeps out of Go's netpoller (data
+// arriving while nobody waits wakes no thread), and an epoll set on which a
+// Recv that has to wait for data parks; a Send that ever had to wait for
+// room in the socket adds a third, a second epoll set. Close closes them
+// all. Elsewhere it holds one, the socket, read through Go's netpoller.
 func New(f *os.File, opts *Options) (*Channel, error) {
 	if f == nil {
 		return nil, errors.New("ipc: New with nil file")
@@ -143,7 +150,8 @@ const pairSendBuffer = 256 << 10
 // sees end-of-file when the child exits. Both ends ask for a 256 KiB send
 // buffer (SO_SNDBUF; Linux reports and allows double that), larger than
 // the system's default, which cuts wake-ups for large messages; where the
-// system caps it lower (net.core.wmem_max), the cap applies.
+// system caps it lower (net.core.wmem_max), the cap applies. The
+// Channel's descriptors are as for [New].
 func Pair() (parent *Channel, child *os.File, err error) {
 	fds, err := socketpair()
 	if err != nil {
@@ -322,7 +330,8 @@ func (c *Channel) Close() error {
 // which wakes it sooner than Go's netpoller), for at most a millisecond
 // rounded up to a clock tick (4 ms at HZ=250); a deadline set while it
 // waits there takes effect when that time is over. A deadline set before
-// it bounds it, and Close wakes it at once.
+// it bounds it, and Close wakes it at once. A Recv that parks (on the
+// channel's epoll set, see [New]) ends at once when the deadline passes.
 func (c *Channel) SetReadDeadline(t time.Time) error {
 	c.setAnswerDeadline(t)
 	if err := c.src.setReadDeadline(t); err != nil {

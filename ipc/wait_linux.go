@@ -255,6 +255,11 @@ func (s *connSource) setTimeo(fd int, d time.Duration) error {
 }
 
 func (s *connSource) readMsg(p, oob []byte) (int, int, int, error) {
+	if dl := s.dl.Load(); dl != 0 && time.Now().UnixNano() >= dl {
+		// As with a socket in Go's netpoller: past the deadline a read
+		// fails, also when data is ready.
+		return 0, 0, 0, os.ErrDeadlineExceeded
+	}
 	if !s.enter() {
 		return 0, 0, 0, net.ErrClosed
 	}
