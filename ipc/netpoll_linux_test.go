@@ -396,4 +396,3 @@ func threadsInSyscall(t *testing.T, nr int) int {
 	}
 	return n
 }
-
