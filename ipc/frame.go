@@ -24,7 +24,7 @@ const (
 	jumpAbove     = 16 << 20 // grow straight to the limit past this size
 	maxQueuedFDs  = 64       // received descriptors waiting for their message
 	maxFDsPerRead = 64       // ancillary buffer capacity, in descriptors
-	hintAbove     = 16 << 10 // a line this long sets the next read's size
+	hintAbove     = 16 << 10 // a line longer than this sets the next read's size
 )
 
 // source is what the frame reader reads from: recvmsg on a socket, or any
@@ -87,7 +87,10 @@ type frameReader struct {
 	// stream of large messages of one size is then read a message at a
 	// time, the buffer is empty after each, and no partial line is ever
 	// moved to its front (fill). A wrong guess costs at most one more
-	// read, or a compaction as without the hint.
+	// read, or a compaction as without the hint. Lines that need a
+	// buffer over shrinkAbove set no hint: fill drops such a buffer
+	// whenever it is empty, and an empty buffer after each line would
+	// mean a new one, grown again, for each.
 	hint int
 }
 
@@ -117,8 +120,8 @@ func (fr *frameReader) next() (line []byte, off int64, fd int, err error) {
 			fr.r = end + 1
 			fr.scan = fr.r
 			fr.hint = 0
-			if end-start >= hintAbove {
-				fr.hint = end + 1 - start
+			if n := end + 1 - start; n > hintAbove && n+minFree <= shrinkAbove {
+				fr.hint = n
 			}
 			off = fr.base + int64(start)
 			return fr.buf[start:end], off, fr.takeFD(off), nil

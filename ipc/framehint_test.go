@@ -155,3 +155,34 @@ func TestFrameReaderLargeLineOverLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestFrameReaderKeepsBufferForHugeLines: lines that need a buffer larger
+// than shrinkAbove set no read size, so the buffer is not emptied after
+// each, dropped and grown again: a run of them costs the first line's
+// growth and no more (with a read size per line, each line took a new
+// 64 KiB buffer doubled up to 2 MiB).
+func TestFrameReaderKeepsBufferForHugeLines(t *testing.T) {
+	for _, size := range []int{shrinkAbove - minFree/2, shrinkAbove, 3 * shrinkAbove / 2} {
+		sizes := make([]int, 12)
+		for i := range sizes {
+			sizes[i] = size
+		}
+		lines, data := hintLines(sizes...)
+		fr := newFrameReader(readerSource{&cutReader{data: data}}, DefaultMaxMessageSize)
+		var bufs []*byte
+		for i, w := range lines {
+			line, _, _, err := fr.next()
+			if err != nil || !bytes.Equal(line, w) {
+				t.Fatalf("size %d, line %d: %d bytes, %v", size, i, len(line), err)
+			}
+			if p := &fr.buf[0]; len(bufs) == 0 || bufs[len(bufs)-1] != p {
+				bufs = append(bufs, p)
+			}
+		}
+		// The buffer the first line grew stays (with a read size per
+		// line: a new one after each line, 11 here).
+		if len(bufs) > 2 {
+			t.Fatalf("size %d: %d buffers for %d lines", size, len(bufs), len(lines))
+		}
+	}
+}
