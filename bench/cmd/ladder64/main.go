@@ -17,7 +17,8 @@
 // "read" is blocking read(2) into a 64 KiB buffer counting newlines (the
 // floor); "conn" reads the same way through Go's netpoller
 // (net.UnixConn.Read); "frame" adds a framing reader like ipc's (lines cut
-// at '\n' in a reusable buffer, compacted and grown as frame.go does);
+// at '\n' in a reusable buffer, compacted and grown and its reads sized as
+// frame.go does);
 // "copy" adds the copy of each line into a new slice, as Recv returns it;
 // "ipc" is ipc.Channel.Recv (framing, JSON validation, copy); "append" is
 // ipc.Channel.AppendRecv into the previous message's storage (no
@@ -386,11 +387,14 @@ func receive(mode string, n int) error {
 
 // frames cuts lines out of r the way ipc's frameReader does: one reusable
 // buffer of 64 KiB, compacted when less than 16 KiB is free, doubled when
-// one line does not fit; a line is a slice of it.
+// one line does not fit; a line is a slice of it. After a line over
+// 16 KiB a read asks for no more than what takes the next line to the same
+// length (frameReader.hint), so equal large lines are read one at a time.
 type frames struct {
 	r          io.Reader
 	buf        []byte
 	rd, w, off int
+	hint       int
 }
 
 func (f *frames) next() ([]byte, error) {
@@ -398,6 +402,10 @@ func (f *frames) next() ([]byte, error) {
 		if i := bytes.IndexByte(f.buf[f.off:f.w], '\n'); i >= 0 {
 			end := f.off + i
 			line := f.buf[f.rd:end]
+			f.hint = 0
+			if len(line) >= 16<<10 {
+				f.hint = len(line) + 1
+			}
 			f.rd, f.off = end+1, end+1
 			return line, nil
 		}
@@ -420,7 +428,11 @@ func (f *frames) next() ([]byte, error) {
 				f.buf = nb
 			}
 		}
-		k, err := f.r.Read(f.buf[f.w:])
+		p := f.buf[f.w:]
+		if want := f.hint - (f.w - f.rd); want > 0 && want < len(p) {
+			p = p[:want]
+		}
+		k, err := f.r.Read(p)
 		f.w += k
 		if err != nil {
 			return nil, err
