@@ -84,14 +84,26 @@ func run(ctx context.Context, name string, args []string, command string, opts *
 	if o.Stderr.kind == stdioDefault || o.Stderr.kind == stdioPipe {
 		o.Stderr = Writer(stderr)
 	}
+	// Wait comes right after the start: with a wait slot (see
+	// takeWaitSlot), this goroutine reaps the child, blocked in waitid as
+	// os/exec's Wait is, and the exit watcher never hears of it.
+	slot := takeWaitSlot()
 	p, err := start(ctx, name, args, &o, func(p *Process, _ *Options) {
 		stdout.p, stderr.p = p, p
 		if command != "" {
 			p.command = command
 		}
+		p.waiter = slot
 	})
 	if err != nil {
+		if slot {
+			releaseWaitSlot()
+		}
 		return nil, err
+	}
+	if slot {
+		p.afterExit(p.proc.Wait())
+		releaseWaitSlot()
 	}
 	err = p.Wait()
 	res := &Result{Stdout: stdout.buf, Stderr: stderr.buf, ExitCode: p.ExitCode(), Duration: p.duration}

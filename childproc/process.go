@@ -47,6 +47,7 @@ type Process struct {
 
 	reaper  atomic.Int32  // who reaps the child: reapWatching, reapByWaiter, …
 	watcher exitWatcher   // where its exit is watched, with reapWatching
+	waiter  bool          // Exec: its caller holds a wait slot and reaps it (reapByWaiter from the start)
 	exited  chan struct{} // closed once the child is reaped
 	state   *os.ProcessState
 	waitErr error

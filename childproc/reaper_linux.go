@@ -22,8 +22,13 @@ import (
 // the pidfd out of the set and blocks in waitid on its own thread, as
 // os/exec's Wait does, so that nothing wakes it but the kernel: handing
 // the exit over from another goroutine cost a cross-thread wake-up per
-// Spawn+Wait (bench/RESULTS.md). When the child exits with nobody in Wait,
-// the watcher starts a goroutine that reaps it. The pidfd comes from the
+// Spawn+Wait (bench/RESULTS.md). Exec and ExecFile, which wait at once,
+// take their wait slot before the start and, with one, never put the
+// child in the set: the watcher, parked in the netpoller with a read
+// deadline, made the Go scheduler poll the network more often (3.3
+// epoll_pwait per ExecFile, bench/RESULTS.md). When the child exits with
+// nobody in Wait, the watcher starts a goroutine that reaps it. The pidfd
+// comes from the
 // clone that starts the child (CLONE_PIDFD, see clonePidfd), so it is the
 // child's even if something else reaped it and its pid was reused before
 // the watcher got to it: the exit event then comes at once (as for a

@@ -196,3 +196,31 @@ func threadsInWaitid(t *testing.T) int {
 	}
 	return n
 }
+
+// TestExecFileReapsItsChildWithoutTheExitWatcher: Exec and ExecFile wait
+// for the child right after the start, so with a wait slot free they
+// reap it themselves, blocked in waitid as os/exec is, and the exit
+// watcher is not started for it (its netpoller wait and read deadline
+// made the Go scheduler poll the network 3.3 more times per call).
+func TestExecFileReapsItsChildWithoutTheExitWatcher(t *testing.T) {
+	testkit.NoLeaks(t)
+	watching := func() bool {
+		exitWatch.mu.Lock()
+		defer exitWatch.mu.Unlock()
+		return exitWatch.ep != nil
+	}
+	// The watcher of earlier tests' children leaves exitLinger after the last.
+	require.Eventually(t, func() bool { return !watching() }, time.Minute, 10*time.Millisecond)
+	for range 3 {
+		res, err := ExecFile(context.Background(), "/bin/echo", []string{"hi"}, nil)
+		require.NoError(t, err)
+		assert.Equal(t, "hi\n", string(res.Stdout))
+		res, err = Exec(context.Background(), "exit 3", nil)
+		var ee *ExitError
+		if assert.ErrorAs(t, err, &ee) {
+			assert.Equal(t, 3, ee.ExitCode)
+			assert.Equal(t, 3, res.ExitCode)
+		}
+		assert.False(t, watching(), "the exit watcher runs")
+	}
+}

@@ -115,7 +115,10 @@ func start(ctx context.Context, name string, args []string, opts *Options, prepa
 	}
 
 	attr, ownGroup := sysProcAttr(&o, files[0])
-	pidfd := clonePidfd(attr)
+	var pidfd *int
+	if !p.waiter {
+		pidfd = clonePidfd(attr)
+	}
 	start := time.Now()
 	p.log.start = start
 	startFn := startProcess
@@ -247,7 +250,11 @@ func (p *Process) run(ctx context.Context, s *starter, proc *os.Process, release
 		}
 	}
 	runtime.AddCleanup(p, (*shared).abandon, p.sh)
-	p.startReaper(pidfd)
+	if p.waiter {
+		p.reaper.Store(reapByWaiter)
+	} else {
+		p.startReaper(pidfd)
+	}
 	if ctx.Done() != nil || p.timeout > 0 {
 		go p.watch(ctx)
 	}
