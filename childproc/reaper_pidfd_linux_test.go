@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -223,4 +224,45 @@ func TestExecFileReapsItsChildWithoutTheExitWatcher(t *testing.T) {
 		}
 		assert.False(t, watching(), "the exit watcher runs")
 	}
+}
+
+// TestExecFileWithoutAWaitSlotUsesTheExitWatcher: while GOMAXPROCS Wait
+// callers hold every wait slot (blocked in waitid), ExecFile's child goes
+// to the exit watcher, as a Spawn's does, and ExecFile returns its output
+// as usual; with a slot free again, the watcher does not hear of it.
+func TestExecFileWithoutAWaitSlotUsesTheExitWatcher(t *testing.T) {
+	testkit.NoLeaks(t)
+	n := runtime.GOMAXPROCS(0)
+	waits := make(chan error, n)
+	var blockers []*Process
+	for range n {
+		p, err := Spawn(context.Background(), "sh", []string{"-c", "read x; exit 0"}, &Options{Stdout: Ignore, Stderr: Ignore})
+		require.NoError(t, err)
+		blockers = append(blockers, p)
+		go func() { waits <- p.Wait() }()
+	}
+	require.Eventually(t, func() bool {
+		return waitSlots.Load() == int32(n) && threadsInWaitid(t) >= n
+	}, time.Minute, 5*time.Millisecond, "the Wait callers never all blocked in waitid")
+	tokens := func() uint64 {
+		exitWatch.mu.Lock()
+		defer exitWatch.mu.Unlock()
+		return exitWatch.next
+	}
+	before := tokens()
+	res, err := ExecFile(context.Background(), "/bin/echo", []string{"hi"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "hi\n", string(res.Stdout))
+	assert.Equal(t, before+1, tokens(), "ExecFile without a wait slot: its child in the exit watcher's set")
+	for _, p := range blockers {
+		p.Stdin.Close()
+	}
+	for range n {
+		assert.NoError(t, testkit.RecvOrFail(t, waits, time.Minute, "Wait did not return"))
+	}
+	before = tokens()
+	res, err = ExecFile(context.Background(), "/bin/echo", []string{"hi"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "hi\n", string(res.Stdout))
+	assert.Equal(t, before, tokens(), "ExecFile with a wait slot: its child never in the exit watcher's set")
 }
