@@ -367,7 +367,9 @@ func (p *Process) watch(ctx context.Context) {
 // exit watcher watches (reapWatching, Linux: see startReaper), whichever
 // comes first of a goroutine the watcher starts once the child has exited
 // (reapByWatcher) and a Wait caller that got a wait slot (reapByWaiter),
-// which then blocks in waitid itself.
+// which then blocks in waitid itself. Exec and ExecFile take their slot
+// before the start (Process.waiter): then the child is reapByWaiter from
+// the start, and the exit watcher never watches it.
 const (
 	reapWatching int32 = iota
 	reapByWaiter
