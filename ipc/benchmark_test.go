@@ -4,6 +4,7 @@ package ipc
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -118,6 +119,17 @@ func BenchmarkThroughput64KiBAppendRecv(b *testing.B) {
 // on AppendRecv.
 func BenchmarkThroughput32KiBAppendRecv(b *testing.B) {
 	benchThroughputRecv(b, Message(`"`+strings.Repeat("x", rawLimit-2)+`"`), true)
+}
+
+// BenchmarkThroughputSizesAppendRecv: one-way raw messages on either side
+// of the size above which the frame reader sizes its reads by the last
+// message (hintAbove), the receiver on AppendRecv.
+func BenchmarkThroughputSizesAppendRecv(b *testing.B) {
+	for _, size := range []int{8 << 10, 17 << 10, 24 << 10, 40 << 10, 100 << 10} {
+		b.Run(fmt.Sprintf("size=%dKiB", size>>10), func(b *testing.B) {
+			benchThroughputRecv(b, Message(`"`+strings.Repeat("x", size-2)+`"`), true)
+		})
+	}
 }
 
 // BenchmarkThroughputSmall: one-way raw small objects.

@@ -24,7 +24,7 @@ const (
 	jumpAbove     = 16 << 20 // grow straight to the limit past this size
 	maxQueuedFDs  = 64       // received descriptors waiting for their message
 	maxFDsPerRead = 64       // ancillary buffer capacity, in descriptors
-	hintAbove     = 16 << 10 // a line longer than this sets the next read's size
+	hintAbove     = 16 << 10 // a line longer than this sizes the next reads
 )
 
 // source is what the frame reader reads from: recvmsg on a socket, or any
@@ -83,9 +83,11 @@ type frameReader struct {
 
 	// hint is the length, newline included, of the last line if it was
 	// longer than hintAbove, else 0. While a line is shorter than hint,
-	// a read asks for no more than what takes it to that length: a
-	// stream of large messages of one size is then read a message at a
-	// time, the buffer is empty after each, and no partial line is ever
+	// a read asks for what takes it to that length and for as many
+	// whole lines of that length as fit after it, no more: a stream of
+	// large messages of one size is then read in whole messages (one at
+	// a time when they are over a third of the buffer), the buffer is
+	// empty after the last of each read, and no partial line is ever
 	// moved to its front (fill). A wrong guess costs at most one more
 	// read, or a compaction as without the hint. Lines that need a
 	// buffer over shrinkAbove set no hint: fill drops such a buffer
@@ -185,6 +187,9 @@ func (fr *frameReader) fill() error {
 	}
 	p := fr.buf[fr.w:]
 	if want := fr.hint - (fr.w - fr.r); want > 0 && want < len(p) {
+		// The rest of the line in progress, and as many more lines of
+		// the hint's length as fit.
+		want += (len(p) - want) / fr.hint * fr.hint
 		p = p[:want]
 	}
 	n, oobn, _, err := fr.src.readMsg(p, fr.oob)

@@ -75,30 +75,42 @@ func readAllLines(t *testing.T, fr *frameReader, want [][]byte, what string) {
 	}
 }
 
-// TestFrameReaderReadsLargeLinesOneAtATime: after a line longer than
-// hintAbove, a read asks for no more than what takes the next line to the
-// same length, so a stream of large lines of one size is read a line at a
-// time and the buffer is empty after each: nothing is compacted.
-func TestFrameReaderReadsLargeLinesOneAtATime(t *testing.T) {
-	const size = 40000
-	lines, data := hintLines(size, size, size, size, size, size)
-	src := &cutReader{data: data}
-	fr := newFrameReader(readerSource{src}, DefaultMaxMessageSize)
-	for i, w := range lines {
-		line, _, _, err := fr.next()
-		if err != nil || !bytes.Equal(line, w) {
-			t.Fatalf("line %d: %d bytes, %v", i, len(line), err)
+// TestFrameReaderReadsLargeLinesWhole: after a line longer than
+// hintAbove, a read asks for what completes a line of the same length and
+// for as many more whole lines of it as fit, so a stream of large lines of
+// one size is read in whole lines (one at a time when two do not fit) and
+// nothing is compacted: every read after the first two ends at a line's
+// end.
+func TestFrameReaderReadsLargeLinesWhole(t *testing.T) {
+	for _, c := range []struct{ size, perRead int }{{40000, 1}, {64 << 10, 1}, {17000, 3}, {hintAbove + 1, 3}} {
+		sizes := make([]int, 30)
+		for i := range sizes {
+			sizes[i] = c.size
 		}
-		if i > 0 && fr.r != fr.w {
-			t.Fatalf("line %d: %d bytes left in the buffer after it", i, fr.w-fr.r)
+		lines, data := hintLines(sizes...)
+		src := &cutReader{data: data}
+		fr := newFrameReader(readerSource{src}, DefaultMaxMessageSize)
+		for i, w := range lines {
+			line, _, _, err := fr.next()
+			if err != nil || !bytes.Equal(line, w) {
+				t.Fatalf("size %d, line %d: %d bytes, %v", c.size, i, len(line), err)
+			}
 		}
-	}
-	// The first read takes what the buffer holds (the first line and
-	// part of the second); every read after the first line's is at most
-	// one line and its newline.
-	for k, n := range src.asked[2:] {
-		if n > size+1 {
-			t.Fatalf("read %d asked for %d bytes, want at most %d (reads %v)", k+2, n, size+1, src.asked)
+		// The first reads take what the buffer holds (and grow it)
+		// and complete the line they cut. From the fourth on every
+		// read asks for whole lines, as many as fit.
+		got := 0
+		for k, n := range src.asked {
+			if k < 3 {
+				continue
+			}
+			if n%(c.size+1) != 0 {
+				t.Fatalf("size %d: read %d asked for %d bytes, not whole lines (reads %v)", c.size, k, n, src.asked)
+			}
+			got = max(got, n/(c.size+1))
+		}
+		if got != c.perRead {
+			t.Fatalf("size %d: reads of up to %d lines, want %d (reads %v)", c.size, got, c.perRead, src.asked)
 		}
 	}
 }
