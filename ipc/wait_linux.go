@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"runtime"
@@ -408,15 +409,25 @@ func (s *connSource) setReadDeadline(t time.Time) error {
 		}
 		return err
 	}
-	var dl int64
-	if !t.IsZero() {
-		dl = t.UnixNano()
-		if dl == 0 {
-			dl = 1
-		}
-	}
-	s.dl.Store(dl)
+	s.dl.Store(deadlineNanos(t))
 	return nil
+}
+
+// deadlineNanos is t in Unix nanoseconds for connSource.dl: 0 for the
+// zero time (no deadline), clamped to [1, math.MaxInt64] otherwise, as
+// t.UnixNano is undefined (it wraps, to a time in the past) outside the
+// years 1678 to 2262, and time.Now().Add(math.MaxInt64) or the year 9999
+// is a common way to say "no timeout".
+func deadlineNanos(t time.Time) int64 {
+	switch {
+	case t.IsZero():
+		return 0
+	case !t.After(time.Unix(0, 0)):
+		return 1
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
 }
 
 // write writes all of b, parking while the socket is full. Channel.wmu is
