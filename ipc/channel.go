@@ -64,8 +64,10 @@ type Channel struct {
 // which it puts into blocking mode and keeps out of Go's netpoller (data
 // arriving while nobody waits wakes no thread), and an epoll set on which a
 // Recv that has to wait for data parks; a Send that ever had to wait for
-// room in the socket adds a third, a second epoll set. Close closes them
-// all. Elsewhere it holds one, the socket, read through Go's netpoller.
+// room in the socket adds a third, a second epoll set (when no descriptor
+// is left for it, EMFILE, that Send waits in poll(2) instead, holding its
+// thread, rather than fail with part of its message written). Close closes
+// them all. Elsewhere it holds one, the socket, read through Go's netpoller.
 func New(f *os.File, opts *Options) (*Channel, error) {
 	if f == nil {
 		return nil, errors.New("ipc: New with nil file")

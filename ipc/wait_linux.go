@@ -49,7 +49,10 @@ import (
 // maxPollers readers of this process already block that way, the reader
 // parks: an idle channel holds no thread.
 //
-// Close wakes a blocked recvmsg with shutdown(2) and parked goroutines by
+// A writer that must wait when no descriptor is left for epW (EMFILE)
+// waits in poll(2) instead, holding its thread.
+//
+// Close wakes a blocked recvmsg or poll with shutdown(2) and parked goroutines by
 // closing epR and epW, waits until no read or write uses the socket's
 // descriptor, and closes it, exactly once. A deadline set while a read
 // blocks in recvmsg takes effect when the window ends, at most pollWindow
@@ -97,15 +100,16 @@ type connSource struct {
 	epR  *os.File // the readers' epoll set (non-blocking, in Go's netpoller)
 	epRC syscall.RawConn
 
-	users   atomic.Int32 // reads and writes using fd
-	stop    atomic.Bool  // closing: no new use of fd
-	idleMu  sync.Mutex
-	idle    sync.Cond // on idleMu: users dropped to 0 after stop
-	blocked atomic.Bool
-	block   bool          // reads may block in recvmsg (SO_RCVTIMEO is set)
-	dl      atomic.Int64  // read deadline, Unix nanoseconds; 0 = none
-	writes  atomic.Uint64 // messages written
-	timeo   time.Duration
+	users    atomic.Int32 // reads and writes using fd
+	stop     atomic.Bool  // closing: no new use of fd
+	idleMu   sync.Mutex
+	idle     sync.Cond     // on idleMu: users dropped to 0 after stop
+	blocked  atomic.Bool   // a read blocks in recvmsg (blockingRead)
+	wblocked atomic.Bool   // a write blocks in poll (pollWrite)
+	block    bool          // reads may block in recvmsg (SO_RCVTIMEO is set)
+	dl       atomic.Int64  // read deadline, Unix nanoseconds; 0 = none
+	writes   atomic.Uint64 // messages written
+	timeo    time.Duration
 
 	// The reader's state for readMsg (under Channel.rmu), kept here so
 	// that a read allocates nothing.
@@ -544,6 +548,13 @@ func (s *connSource) parkWrite() error {
 	if s.epW == nil {
 		if err := s.openEpW(); err != nil {
 			s.epMu.Unlock()
+			if errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) || errors.Is(err, unix.ENOMEM) {
+				// Out of descriptors: wait in poll(2) instead, on
+				// this thread. Failing here would leave part of a
+				// message in the stream, and the next message
+				// glued to it.
+				return s.pollWrite()
+			}
 			return err
 		}
 	}
@@ -558,6 +569,26 @@ func (s *connSource) parkWrite() error {
 		return net.ErrClosed
 	}
 	return err
+}
+
+// pollWrite waits in poll(2) until the socket has room (or an error), or
+// the source closes: parkWrite's way when epW cannot be made (no
+// descriptor left). It holds the thread; close wakes it with shutdown(2).
+func (s *connSource) pollWrite() error {
+	s.wblocked.Store(true)
+	defer s.wblocked.Store(false)
+	for !s.stop.Load() {
+		fds := []unix.PollFd{{Fd: int32(s.fd), Events: unix.POLLOUT}}
+		switch _, err := unix.Poll(fds, -1); err {
+		case unix.EINTR:
+			continue
+		case nil:
+			return nil // room, an error or a hang-up: the next sendmsg says which
+		default:
+			return os.NewSyscallError("poll", err)
+		}
+	}
+	return net.ErrClosed
 }
 
 // openEpW makes epW, the writers' epoll set. epMu is held.
@@ -616,7 +647,7 @@ func (s *connSource) parkW(ep uintptr) bool {
 // and closes it.
 func (s *connSource) close() error {
 	s.stop.Store(true)
-	if s.blocked.Load() {
+	if s.blocked.Load() || s.wblocked.Load() {
 		unix.Shutdown(s.fd, unix.SHUT_RDWR) // fd is open: users > 0
 	}
 	err := s.epR.Close() // wakes a parked reader, returns once it left
