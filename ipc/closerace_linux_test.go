@@ -375,3 +375,44 @@ func TestSendFileWhileSocketFull(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseMidLargeMessage: Close while a Send is part-way through a large
+// message (parked, the peer reading slowly): the Send returns
+// net.ErrClosed and the peer's Recv io.ErrUnexpectedEOF, never a cut
+// message, every time.
+func TestCloseMidLargeMessage(t *testing.T) {
+	big := Message(`"` + strings.Repeat("m", 3<<20) + `"`)
+	for i := range 20 {
+		a, b := newPair(t)
+		sent := make(chan error, 1)
+		ino := socketInode(t, a)
+		go func() { sent <- a.Send(big) }()
+		require.Eventually(t, func() bool { // part of it is written
+			for _, ev := range epollWatches(t, ino) {
+				if ev&unix.EPOLLOUT != 0 {
+					return true
+				}
+			}
+			return false
+		}, time.Minute, time.Millisecond, "round %d: the Send never parked", i)
+		got := make(chan error, 1)
+		go func() {
+			m, err := b.Recv()
+			if err == nil {
+				_ = m
+			}
+			got <- err
+		}()
+		time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond)
+		require.NoError(t, a.Close())
+		err := testkit.RecvOrFail(t, sent, time.Minute, "round %d: Send still blocked after Close", i)
+		if err != nil {
+			require.ErrorIs(t, err, net.ErrClosed, "round %d", i)
+			require.ErrorIs(t, testkit.RecvOrFail(t, got, time.Minute, "round %d: Recv never returned", i), io.ErrUnexpectedEOF, "round %d", i)
+		} else {
+			// The whole message went out before Close.
+			require.NoError(t, testkit.RecvOrFail(t, got, time.Minute, "round %d: Recv never returned", i), "round %d", i)
+		}
+		b.Close()
+	}
+}
