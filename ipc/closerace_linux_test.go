@@ -307,7 +307,9 @@ func TestIdleChannelsHoldNoThreads(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return pollers.Load() == 0 }, time.Minute, time.Millisecond)
 	time.Sleep(50 * time.Millisecond)
-	assert.LessOrEqual(t, testkit.Threads(t), threads+4, "threads with %d parked readers", n)
+	// At most maxPollers readers block in recvmsg, and the runtime may
+	// start a few threads of its own: far fewer than one per channel.
+	assert.LessOrEqual(t, testkit.Threads(t), threads+16, "threads with %d parked readers", n)
 	for _, e := range ends {
 		require.NoError(t, e.b.Send(7))
 	}
