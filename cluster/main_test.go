@@ -53,10 +53,11 @@ func init() {
 
 // scenarios are the worker helpers that main_test.go itself uses.
 var scenarios = map[string]func(ctx context.Context, w *cluster.Worker) error{
-	// http serves GET / with "pid=P id=I v=VERSION users=U", /slow with a
-	// 500ms delay (sending the message "slow" as it begins), /hang never
-	// (sending "hang", then waiting until the client goes away), and
-	// echoes every message back as {"id":I,"echo":M}.
+	// http serves GET / with "pid=P id=I v=VERSION users=U", /untilstop
+	// once the worker is asked to stop, and 500ms more (sending the
+	// message "untilstop" as it begins), /hang never (sending "hang",
+	// then waiting until the client goes away), and echoes every message
+	// back as {"id":I,"echo":M}.
 	"http": func(ctx context.Context, w *cluster.Worker) error {
 		var users atomic.Value
 		users.Store("none")
@@ -77,10 +78,11 @@ var scenarios = map[string]func(ctx context.Context, w *cluster.Worker) error{
 		mux.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(rw, "pid=%d id=%d v=%s users=%s\n", os.Getpid(), w.ID, os.Getenv("CLUSTER_TEST_VERSION"), users.Load())
 		})
-		mux.HandleFunc("/slow", func(rw http.ResponseWriter, r *http.Request) {
-			w.Send("slow")
+		mux.HandleFunc("/untilstop", func(rw http.ResponseWriter, r *http.Request) {
+			w.Send("untilstop")
+			<-ctx.Done() // in flight when the drain begins, whenever that is
 			time.Sleep(500 * time.Millisecond)
-			fmt.Fprintf(rw, "pid=%d slow\n", os.Getpid())
+			fmt.Fprintf(rw, "pid=%d stopped\n", os.Getpid())
 		})
 		mux.HandleFunc("/hang", func(rw http.ResponseWriter, r *http.Request) {
 			w.Send("hang")

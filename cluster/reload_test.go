@@ -84,15 +84,20 @@ func TestRollingRestartUnderKeepAliveLoadLosesNoRequest(t *testing.T) {
 }
 
 func TestGracefulShutdownFinishesAcceptedRequests(t *testing.T) {
-	tc := start(t, "http", cluster.Config{Workers: 2})
+	// The drain has a minute before the primary kills a worker, and a
+	// client a few, for an answer that a loaded machine can delay by
+	// seconds (10s each failed once at load 13): still, every worker
+	// must exit 0 by itself having answered every request.
+	tc := start(t, "http", cluster.Config{Workers: 2, ShutdownTimeout: time.Minute})
 	tc.waitReady(2)
-	// Requests that take 500ms each, in flight when the shutdown begins.
+	// Requests in their handlers, which answer only once the drain
+	// began (and 500ms later), so all six are in flight when it does.
 	var wg sync.WaitGroup
 	var res load.Result
 	wg.Go(func() {
-		res, _ = load.Run(context.Background(), load.Config{URL: tc.url() + "/slow", Requests: 6, Concurrency: 6})
+		res, _ = load.Run(context.Background(), load.Config{URL: tc.url() + "/untilstop", Requests: 6, Concurrency: 6, Timeout: 3 * time.Minute})
 	})
-	tc.waitMessages(`"slow"`, 6)
+	tc.waitMessages(`"untilstop"`, 6)
 	require.NoError(t, tc.p.Shutdown(context.Background()))
 	wg.Wait()
 	assert.Equal(t, 6, res.OK, "%v", res.Errors)
