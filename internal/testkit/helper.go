@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -66,6 +67,12 @@ func Executable(t testing.TB) string {
 // whole suite ran (no -run, -skip, -list, -fuzz or -short) and passed, it
 // fails the run if a registered helper was never used, so that dead
 // helpers do not accumulate.
+//
+// In a binary built with -race it also sets GORACE's atexit_sleep_ms to
+// 0, unless GORACE already sets it, for the processes the tests start:
+// the race runtime otherwise sleeps a second as each of them exits (a
+// helper or a Fork child is this same binary), which made childproc's
+// suite at -race -count=3 exceed go test's 10 minutes under load.
 func Main(m *testing.M, opts ...goleak.Option) {
 	if name, ok := os.LookupEnv(HelperEnv); ok {
 		fn := helpers[name]
@@ -75,7 +82,21 @@ func Main(m *testing.M, opts ...goleak.Option) {
 		}
 		os.Exit(fn(os.Args[1:]))
 	}
+	if RaceEnabled {
+		os.Setenv("GORACE", raceOptions(os.Getenv("GORACE")))
+	}
 	goleak.VerifyTestMain(unusedCheck{m}, opts...)
+}
+
+// raceOptions returns the GORACE value gorace with atexit_sleep_ms=0
+// added, or gorace itself when it sets atexit_sleep_ms.
+func raceOptions(gorace string) string {
+	for _, f := range strings.Fields(gorace) {
+		if strings.HasPrefix(f, "atexit_sleep_ms=") {
+			return gorace
+		}
+	}
+	return strings.TrimSpace(gorace + " atexit_sleep_ms=0")
 }
 
 type unusedCheck struct{ m *testing.M }
