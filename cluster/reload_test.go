@@ -84,11 +84,13 @@ func TestRollingRestartUnderKeepAliveLoadLosesNoRequest(t *testing.T) {
 }
 
 func TestGracefulShutdownFinishesAcceptedRequests(t *testing.T) {
-	// The drain has a minute before the primary kills a worker, and a
-	// client a few, for an answer that a loaded machine can delay by
-	// seconds (10s each failed once at load 13): still, every worker
-	// must exit 0 by itself having answered every request.
-	tc := start(t, "http", cluster.Config{Workers: 2, ShutdownTimeout: time.Minute})
+	// The drain has a minute before the primary kills a worker, a
+	// worker a minute to answer a heartbeat, and a client a few, for an
+	// answer that a loaded machine can delay by seconds (10s each failed
+	// once at load 13; with the test's processes held to 0.1% of a CPU,
+	// clients timed out and a worker was killed as unresponsive): still,
+	// every worker must exit 0 by itself having answered every request.
+	tc := start(t, "http", cluster.Config{Workers: 2, ShutdownTimeout: time.Minute, HeartbeatTimeout: time.Minute})
 	tc.waitReady(2)
 	// Requests in their handlers, which answer only once the drain
 	// began (and 500ms later), so all six are in flight when it does.
