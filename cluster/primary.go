@@ -76,13 +76,14 @@ type child struct {
 
 	sendMu sync.Mutex // orders routed connections before opStop (Sticky)
 
-	mu         sync.Mutex
-	sockets    map[int]bool // the sockets it listens on (by socket.id)
-	isOnline   bool
-	isReady    bool
-	stopping   bool
-	killReason error
-	lastPong   time.Time
+	mu           sync.Mutex
+	sockets      map[int]bool // the sockets it listens on (by socket.id)
+	isOnline     bool
+	isReady      bool
+	lateForReady bool // ReadyTimeout ended first: it is killed, never counted as up
+	stopping     bool
+	killReason   error
+	lastPong     time.Time
 }
 
 // Start starts a cluster as config says (nil: all defaults; Start copies

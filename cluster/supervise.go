@@ -70,8 +70,8 @@ func (p *Primary) read(w *child) {
 // markReady records that w counts as up; only the first call counts.
 func (p *Primary) markReady(w *child) {
 	w.mu.Lock()
-	first := !w.isReady
-	w.isReady = true
+	first := !w.isReady && !w.lateForReady
+	w.isReady = w.isReady || first
 	w.mu.Unlock()
 	if first {
 		p.emit(Event{Kind: EventReady, Worker: w.info})
@@ -271,7 +271,7 @@ func (p *Primary) watchdog(w *child) {
 		case <-ready:
 			ready, lateReady = nil, nil
 		case <-lateReady:
-			if !w.isStopping() {
+			if w.missedReady() {
 				p.killFor(w, ErrNotReady, p.cfg.ReadyTimeout)
 			}
 		case <-online:
@@ -297,6 +297,21 @@ func (p *Primary) watchdog(w *child) {
 			}
 		}
 	}
+}
+
+// missedReady reports whether w, at the end of its ReadyTimeout, is
+// neither up nor stopping. Once it has said so, w never counts as up (a
+// ready message that comes later is ignored), so no worker is both
+// reported ready and killed for not being ready, however late the
+// watchdog runs.
+func (w *child) missedReady() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.isReady || w.stopping {
+		return false
+	}
+	w.lateForReady = true
+	return true
 }
 
 func (w *child) isStopping() bool {
