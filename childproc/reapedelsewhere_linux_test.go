@@ -6,9 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -89,7 +87,7 @@ func TestWaitWhenAStrayWaitReapedTheChild(t *testing.T) {
 			r.pid, r.err = syscall.Wait4(p.Pid, &r.ws, 0, nil)
 			stray <- r
 		}()
-		require.Eventually(t, func() bool { return threadsInSyscall(t, unix.SYS_WAIT4) > 0 }, goneWithin, 5*time.Millisecond)
+		require.Eventually(t, func() bool { return testkit.ThreadsInSyscall(t, unix.SYS_WAIT4) > 0 }, goneWithin, 5*time.Millisecond)
 		p.Stdin.Close()
 		err = p.Wait()
 		r := testkit.RecvOrFail(t, stray, goneWithin, "the stray wait4 did not return")
@@ -104,23 +102,4 @@ func TestWaitWhenAStrayWaitReapedTheChild(t *testing.T) {
 		assert.NoError(t, expectExit(err, 3, 0, false, false))
 	}
 	assert.NotZero(t, stolen, "the stray wait4 never took the status first")
-}
-
-// threadsInSyscall counts the threads of this process blocked in system
-// call nr (their /proc/self/task/*/syscall).
-func threadsInSyscall(t *testing.T, nr int) int {
-	t.Helper()
-	tasks, err := os.ReadDir("/proc/self/task")
-	require.NoError(t, err)
-	n := 0
-	for _, task := range tasks {
-		b, err := os.ReadFile("/proc/self/task/" + task.Name() + "/syscall")
-		if err != nil {
-			continue // the thread ended
-		}
-		if got, _, _ := strings.Cut(string(b), " "); got == strconv.Itoa(nr) {
-			n++
-		}
-	}
-	return n
 }

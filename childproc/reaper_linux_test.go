@@ -35,7 +35,7 @@ func TestRunningChildrenBlockNoThread(t *testing.T) {
 		procs[i] = p
 	}
 	require.Eventually(t, func() bool { return len(pidsRunning(marker)) == n }, goneWithin, 10*time.Millisecond)
-	assert.Zero(t, threadsInSyscall(t, unix.SYS_WAITID), "threads blocked in waitid for %d running children", n)
+	assert.Zero(t, testkit.ThreadsInSyscall(t, unix.SYS_WAITID), "threads blocked in waitid for %d running children", n)
 	for _, p := range procs {
 		require.NoError(t, p.Signal(syscall.SIGTERM))
 	}

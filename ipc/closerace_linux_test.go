@@ -39,27 +39,7 @@ func TestStressCloseNeverWritesReusedDescriptor(t *testing.T) {
 		require.NoError(t, err)
 		var wg sync.WaitGroup
 		stop := make(chan struct{})
-		var files []*os.File
-		wg.Go(func() { // open files while the race goes on
-			for k := 0; ; k++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				f, err := os.OpenFile(filepath.Join(dir, "f"), os.O_RDWR, 0) // no O_TRUNC: keep what was written
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				files = append(files, f)
-				if len(files) > 8 {
-					files[0].Close()
-					files = files[1:]
-				}
-				runtime.Gosched()
-			}
-		})
+		closeFiles := reopenUntil(t, &wg, stop, filepath.Join(dir, "f"))
 		if i%2 == 0 { // a peer that reads a little, then stops
 			wg.Go(func() {
 				buf := make([]byte, 4096)
@@ -107,9 +87,7 @@ func TestStressCloseNeverWritesReusedDescriptor(t *testing.T) {
 		close(stop)
 		peer.Close()
 		testkit.WaitOrFail(t, &wg, time.Minute, "round %d: a call still blocked a minute after Close", i)
-		for _, f := range files {
-			f.Close()
-		}
+		closeFiles()
 		st, err := os.Stat(filepath.Join(dir, "f"))
 		require.NoError(t, err)
 		require.Zero(t, st.Size(), "round %d: a file opened during Close got the channel's bytes", i)
@@ -208,27 +186,7 @@ func TestStressCloseRacesBlockingWindow(t *testing.T) {
 			a, b := newPair(t)
 			var wg sync.WaitGroup
 			stop := make(chan struct{})
-			var files []*os.File
-			wg.Go(func() {
-				for {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					f, err := os.OpenFile(path, os.O_RDWR, 0)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					files = append(files, f)
-					if len(files) > 8 {
-						files[0].Close()
-						files = files[1:]
-					}
-					runtime.Gosched()
-				}
-			})
+			closeFiles := reopenUntil(t, &wg, stop, path)
 			wg.Go(func() { // the peer answers each request after a while
 				for {
 					m, err := b.Recv()
@@ -260,9 +218,7 @@ func TestStressCloseRacesBlockingWindow(t *testing.T) {
 			testkit.WaitOrFail(t, &wg, time.Minute, "GOMAXPROCS=%d round %d: a call still blocked a minute after Close", procs, i)
 			require.ErrorIs(t, <-errs, net.ErrClosed, "GOMAXPROCS=%d round %d", procs, i)
 			b.Close()
-			for _, f := range files {
-				f.Close()
-			}
+			closeFiles()
 			st, err := os.Stat(path)
 			require.NoError(t, err)
 			require.Zero(t, st.Size(), "round %d: a file opened during Close got the channel's bytes", i)
@@ -416,5 +372,38 @@ func TestCloseMidLargeMessage(t *testing.T) {
 			require.NoError(t, testkit.RecvOrFail(t, got, time.Minute, "round %d: Recv never returned", i), "round %d", i)
 		}
 		b.Close()
+	}
+}
+
+// reopenUntil opens path again and again until stop is closed, keeping the
+// last eight open, so that each may get the number of a descriptor a
+// channel has just closed (no O_TRUNC: what was written stays). Once wg is
+// done, closeFiles closes those still open.
+func reopenUntil(t *testing.T, wg *sync.WaitGroup, stop <-chan struct{}, path string) (closeFiles func()) {
+	var files []*os.File
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			f, err := os.OpenFile(path, os.O_RDWR, 0)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			files = append(files, f)
+			if len(files) > 8 {
+				files[0].Close()
+				files = files[1:]
+			}
+			runtime.Gosched()
+		}
+	})
+	return func() {
+		for _, f := range files {
+			f.Close()
+		}
 	}
 }

@@ -175,7 +175,7 @@ func TestParkedWriterCloseWakesIt(t *testing.T) {
 	go func() { got <- ch.Send(big) }()
 	waitArmed(t, ino, unix.EPOLLOUT)
 	assert.Equal(t, fds+1, len(testkit.OpenFDs()), "the writers' epoll set")
-	assert.Zero(t, threadsInSyscall(t, unix.SYS_SENDMSG), "threads in sendmsg")
+	assert.Zero(t, testkit.ThreadsInSyscall(t, unix.SYS_SENDMSG), "threads in sendmsg")
 	require.NoError(t, ch.Close())
 	err := testkit.RecvOrFail(t, got, time.Minute, "Send still blocked a minute after Close")
 	require.ErrorIs(t, err, net.ErrClosed)
@@ -383,22 +383,4 @@ func newPair(t *testing.T) (a, b *Channel) {
 	b, err = New(f, nil)
 	require.NoError(t, err)
 	return a, b
-}
-
-// threadsInSyscall counts the threads of the process in system call nr.
-func threadsInSyscall(t *testing.T, nr int) int {
-	t.Helper()
-	tasks, err := os.ReadDir("/proc/self/task")
-	require.NoError(t, err)
-	n := 0
-	for _, task := range tasks {
-		b, err := os.ReadFile("/proc/self/task/" + task.Name() + "/syscall")
-		if err != nil {
-			continue // the thread ended
-		}
-		if got, _, _ := strings.Cut(string(b), " "); got == strconv.Itoa(nr) {
-			n++
-		}
-	}
-	return n
 }

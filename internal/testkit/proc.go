@@ -12,6 +12,8 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
+	"testing"
 
 	"github.com/spawnkit/spawnkit/internal/procfs"
 )
@@ -124,5 +126,27 @@ func pids(keep func(Proc) bool) []int {
 // in /proc/self/status), or 0 when it cannot be read.
 func PeakRSS() int64 {
 	n, _ := procfs.SelfStatusSize("VmHWM")
+	return n
+}
+
+// ThreadsInSyscall counts the threads of this process blocked in system
+// call nr (their /proc/self/task/*/syscall); a thread that ends while it
+// is read is not counted.
+func ThreadsInSyscall(t testing.TB, nr int) int {
+	t.Helper()
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, task := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + task.Name() + "/syscall")
+		if err != nil {
+			continue // the thread ended
+		}
+		if got, _, _ := strings.Cut(string(b), " "); got == strconv.Itoa(nr) {
+			n++
+		}
+	}
 	return n
 }
