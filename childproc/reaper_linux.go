@@ -28,12 +28,11 @@ import (
 // deadline, made the Go scheduler poll the network more often (3.3
 // epoll_pwait per ExecFile, bench/RESULTS.md). When the child exits with
 // nobody in Wait, the watcher starts a goroutine that reaps it. The pidfd
-// comes from the
-// clone that starts the child (CLONE_PIDFD, see clonePidfd), so it is the
-// child's even if something else reaped it and its pid was reused before
-// the watcher got to it: the exit event then comes at once (as for a
-// child reaped elsewhere, see Process.Wait), never that of another
-// process. Without a pidfd or an epoll set (a kernel before 5.3, or no
+// comes from the clone that starts the child (CLONE_PIDFD, see
+// clonePidfd), so it is the child's even if something else reaped it and
+// its pid was reused before the watcher got to it: the exit event then
+// comes at once (as for a child reaped elsewhere, see Process.Wait), never
+// that of another process. Without a pidfd or an epoll set (a kernel before 5.3, or no
 // descriptor left: EMFILE), a goroutine blocks in waitid for the child, as
 // on other systems.
 var exitWatch struct {
