@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"net"
 	"os"
 	"syscall"
 )
@@ -33,19 +32,6 @@ type source interface {
 	// readMsg reads data into p and ancillary data into oob. It returns
 	// io.EOF at end of stream.
 	readMsg(p, oob []byte) (n, oobn, flags int, err error)
-}
-
-type unixSource struct{ c *net.UnixConn }
-
-func (s unixSource) readMsg(p, oob []byte) (int, int, int, error) {
-	n, oobn, flags, _, err := s.c.ReadMsgUnix(p, oob)
-	if n < 0 || oobn < 0 { // a failed read (a deadline, say) may say -1
-		n, oobn = 0, 0
-	}
-	if n == 0 && oobn == 0 && err == nil || errors.Is(err, io.EOF) {
-		err = io.EOF // a zero-byte read on a stream socket is end-of-file
-	}
-	return n, oobn, flags, err
 }
 
 type readerSource struct{ r io.Reader }

@@ -3,7 +3,9 @@
 package ipc
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"time"
@@ -98,4 +100,18 @@ func (s *connSource) tryWrite(b []byte) (int, error) {
 		return 0, werr
 	}
 	return n, nil
+}
+
+// unixSource reads a socket through Go's netpoller (ReadMsgUnix).
+type unixSource struct{ c *net.UnixConn }
+
+func (s unixSource) readMsg(p, oob []byte) (int, int, int, error) {
+	n, oobn, flags, _, err := s.c.ReadMsgUnix(p, oob)
+	if n < 0 || oobn < 0 { // a failed read (a deadline, say) may say -1
+		n, oobn = 0, 0
+	}
+	if n == 0 && oobn == 0 && err == nil || errors.Is(err, io.EOF) {
+		err = io.EOF // a zero-byte read on a stream socket is end-of-file
+	}
+	return n, oobn, flags, err
 }
