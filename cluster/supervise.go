@@ -71,7 +71,9 @@ func (p *Primary) read(w *child) {
 func (p *Primary) markReady(w *child) {
 	w.mu.Lock()
 	first := !w.isReady && !w.lateForReady
-	w.isReady = w.isReady || first
+	if first {
+		w.isReady = true
+	}
 	w.mu.Unlock()
 	if first {
 		p.emit(Event{Kind: EventReady, Worker: w.info})
